@@ -1,0 +1,18 @@
+using System.Management.Automation;
+
+namespace MfaPhone.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Signs out: forgets the credential and cached tokens of this session.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Disconnect, "MfaGraph")]
+    [OutputType(typeof(void))]
+    public sealed class DisconnectMfaGraphCommand : MfaCmdlet
+    {
+        protected override void EndProcessing()
+        {
+            NativeSession.Disconnect();
+            WriteVerbose("Disconnected from Microsoft Graph.");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace MfaPhone.Commands
+{
+    /// <summary>
+    /// Stable error ids: the first part of every ErrorRecord's FullyQualifiedErrorId. Scripts
+    /// branch on these, so they never change once released. Tests check they are unique.
+    /// </summary>
+    public static class ErrorIds
+    {
+        public const string NotConnected = "NotConnected";
+        public const string AuthenticationFailed = "AuthenticationFailed";
+        public const string InvalidInput = "InvalidInput";
+        public const string UserNotFound = "UserNotFound";
+        public const string PermissionDenied = "PermissionDenied";
+        public const string Throttled = "Throttled";
+        public const string GraphRequestFailed = "GraphRequestFailed";
+        public const string TransportFailed = "TransportFailed";
+        public const string Cancelled = "Cancelled";
+        public const string NativeLibraryMissing = "NativeLibraryMissing";
+        public const string NativeLibraryLoadFailed = "NativeLibraryLoadFailed";
+        public const string InternalError = "InternalError";
+
+        /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
+        public static string ForRequest(int status, string code)
+        {
+            if (status == 404) return UserNotFound;
+            if (status == 403) return PermissionDenied;
+            if (status == 429) return Throttled;
+            return GraphRequestFailed;
+        }
+    }
+}

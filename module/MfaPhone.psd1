@@ -1,0 +1,29 @@
+@{
+    RootModule             = 'MfaPhone.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '6f3c2a4e-8d51-4b7e-9a0c-2e5f7d1b9c43'
+    Author                 = 'MfaPhone maintainers'
+    CompanyName            = 'MfaPhone'
+    Copyright              = '(c) MfaPhone maintainers. All rights reserved.'
+    Description            = 'Manages the phone numbers Microsoft Entra ID uses for multi-factor authentication, through Microsoft Graph, and relays MFA text messages from a shared virtual number to Microsoft Teams.'
+    PowerShellVersion      = '5.1'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess       = @('MfaPhone.format.ps1xml')
+    CmdletsToExport        = @(
+        'Connect-MfaGraph'
+        'Disconnect-MfaGraph'
+        'Get-MfaGraphContext'
+        'Get-MfaPhone'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags         = @('MFA', 'EntraID', 'AzureAD', 'MicrosoftGraph', 'Authentication', 'PhoneMethods', 'AzureAutomation', 'Teams', 'Twilio', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/mfaphone/mfaphone'
+            ReleaseNotes = 'Connect-MfaGraph (client secret), Get-MfaPhone.'
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+
+namespace MfaPhone.Native
+{
+    /// <summary>Base of every exception the MfaPhone engine raises.</summary>
+    public class MfaPhoneException : Exception
+    {
+        public MfaPhoneException(string message, string errorId) : base(message) { ErrorId = errorId; }
+
+        /// <summary>The stable error id cmdlets put in the ErrorRecord.</summary>
+        public string ErrorId { get; }
+    }
+
+    /// <summary>The input was wrong; the message says what to change.</summary>
+    public sealed class MfaPhoneInvalidInputException : MfaPhoneException
+    {
+        public MfaPhoneInvalidInputException(string message) : base(message, Commands.ErrorIds.InvalidInput) { }
+    }
+
+    /// <summary>Sign-in failed. Carries the OAuth error and the Entra correlation id.</summary>
+    public sealed class MfaPhoneAuthenticationException : MfaPhoneException
+    {
+        public MfaPhoneAuthenticationException(string message, int status, string error, string correlationId)
+            : base(message, Commands.ErrorIds.AuthenticationFailed)
+        {
+            HttpStatus = status;
+            Error = error;
+            CorrelationId = correlationId;
+        }
+
+        public int HttpStatus { get; }
+        public string Error { get; }
+        public string CorrelationId { get; }
+    }
+
+    /// <summary>A service answered with an error: HTTP status, Graph error code, request id.</summary>
+    public sealed class MfaPhoneRequestException : MfaPhoneException
+    {
+        public MfaPhoneRequestException(string message, int status, string code, string requestId)
+            : base(message, Commands.ErrorIds.ForRequest(status, code))
+        {
+            HttpStatus = status;
+            Code = code;
+            RequestId = requestId;
+        }
+
+        public int HttpStatus { get; }
+        public string Code { get; }
+        public string RequestId { get; }
+    }
+
+    /// <summary>No HTTP answer: connect, TLS, timeout or reset.</summary>
+    public sealed class MfaPhoneTransportException : MfaPhoneException
+    {
+        public MfaPhoneTransportException(string message) : base(message, Commands.ErrorIds.TransportFailed) { }
+    }
+
+    /// <summary>The operation was cancelled (Ctrl+C).</summary>
+    public sealed class MfaPhoneCancelledException : MfaPhoneException
+    {
+        public MfaPhoneCancelledException(string message) : base(message, Commands.ErrorIds.Cancelled) { }
+    }
+
+    internal static class NativeErrors
+    {
+        // Values of mfaphone::ErrorKind.
+        internal const int Internal = 0, InvalidInput = 1, Auth = 2, RequestFailed = 3, Transport = 4, Cancelled = 5;
+
+        /// <summary>Maps a native error (from the SWIG exception callback or an Error event) to its managed type.</summary>
+        internal static MfaPhoneException Create(int kind, string message, int status, string code, string requestId)
+        {
+            message = string.IsNullOrEmpty(message) ? "The MfaPhone engine reported an error without a message." : message;
+            switch (kind)
+            {
+                case InvalidInput: return new MfaPhoneInvalidInputException(message);
+                case Auth: return new MfaPhoneAuthenticationException(message, status, code, requestId);
+                case RequestFailed: return new MfaPhoneRequestException(message, status, code, requestId);
+                case Transport: return new MfaPhoneTransportException(message);
+                case Cancelled: return new MfaPhoneCancelledException(message);
+                default: return new MfaPhoneException(message, Commands.ErrorIds.InternalError);
+            }
+        }
+    }
+}

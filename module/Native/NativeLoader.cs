@@ -1,0 +1,107 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace MfaPhone.Native
+{
+    /// <summary>
+    /// Finds the native library in the module's own folder (runtimes/&lt;rid&gt;/native/) so the
+    /// module works from any copy of its folder with no environment variables.
+    /// </summary>
+    internal static class NativeLoader
+    {
+        internal const string LibraryName = "mfaphone_native";
+        private static readonly object Gate = new object();
+        private static bool s_initialized;
+        private static IntPtr s_handle;
+
+        internal static string RuntimeIdentifier
+        {
+            get
+            {
+                string os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
+                    : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx" : "linux";
+                string arch = RuntimeInformation.ProcessArchitecture switch
+                {
+                    Architecture.Arm64 => "arm64",
+                    Architecture.X86 => "x86",
+                    Architecture.Arm => "arm",
+                    _ => "x64",
+                };
+                return os + "-" + arch;
+            }
+        }
+
+        internal static string FileName =>
+            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? LibraryName + ".dll"
+            : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "lib" + LibraryName + ".dylib"
+            : "lib" + LibraryName + ".so";
+
+        internal static string LibraryPath
+        {
+            get
+            {
+                string moduleDir = Path.GetDirectoryName(typeof(NativeLoader).Assembly.Location) ?? ".";
+                return Path.Combine(moduleDir, "runtimes", RuntimeIdentifier, "native", FileName);
+            }
+        }
+
+        /// <summary>Loads the native library once; safe to call from every cmdlet.</summary>
+        internal static void EnsureLoaded()
+        {
+            lock (Gate)
+            {
+                if (s_initialized) return;
+                string path = LibraryPath;
+                if (!File.Exists(path))
+                {
+                    throw new MfaPhoneException(
+                        $"The native library was not found at '{path}'. The module folder is incomplete: reinstall MfaPhone or rebuild it (./build.sh build).",
+                        "NativeLibraryMissing");
+                }
+                // PowerShell 7 (.NET Core 3+): resolve our DllImports to this exact file.
+                Type nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary, System.Runtime.InteropServices", false)
+                    ?? typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary", false);
+                if (nativeLibrary != null)
+                {
+                    MethodInfo load = nativeLibrary.GetMethod("Load", new[] { typeof(string) });
+                    s_handle = (IntPtr)load.Invoke(null, new object[] { path });
+                    Type resolverType = nativeLibrary.Assembly.GetType("System.Runtime.InteropServices.DllImportResolver", true);
+                    MethodInfo resolve = typeof(NativeLoader).GetMethod(nameof(Resolve), BindingFlags.NonPublic | BindingFlags.Static);
+                    Delegate resolver = Delegate.CreateDelegate(resolverType, resolve);
+                    MethodInfo setResolver = nativeLibrary.GetMethod("SetDllImportResolver");
+                    try
+                    {
+                        setResolver.Invoke(null, new object[] { typeof(NativeLoader).Assembly, resolver });
+                    }
+                    catch (TargetInvocationException e) when (e.InnerException is InvalidOperationException)
+                    {
+                        // A resolver is already set for this assembly (module imported twice).
+                    }
+                }
+                else if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    // Windows PowerShell 5.1: a module loaded by full path satisfies later
+                    // DllImports by name.
+                    s_handle = LoadLibraryW(path);
+                    if (s_handle == IntPtr.Zero)
+                    {
+                        throw new MfaPhoneException(
+                            $"The native library at '{path}' could not be loaded (Win32 error {Marshal.GetLastWin32Error()}). Install the Visual C++ runtime and try again.",
+                            "NativeLibraryLoadFailed");
+                    }
+                }
+                s_initialized = true;
+            }
+        }
+
+        private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
+        {
+            return libraryName == LibraryName ? s_handle : IntPtr.Zero;
+        }
+
+        [DllImport("kernel32", CharSet = CharSet.Unicode, SetLastError = true)]
+        private static extern IntPtr LoadLibraryW(string path);
+    }
+}

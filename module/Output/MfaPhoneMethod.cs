@@ -1,0 +1,32 @@
+namespace MfaPhone
+{
+    /// <summary>One phone authentication method of one user (PSTypeName MfaPhone.PhoneMethod).</summary>
+    public sealed class MfaPhoneMethod
+    {
+        /// <summary>The user as it was given (object id or user principal name).</summary>
+        public string UserId { get; set; }
+        /// <summary>mobile, alternateMobile or office.</summary>
+        public string PhoneType { get; set; }
+        /// <summary>The number in Graph's format, e.g. "+46 701234567". Masked when Graph masks it.</summary>
+        public string PhoneNumber { get; set; }
+        /// <summary>Graph's smsSignInState (ready, notEnabled, notSupported, ...).</summary>
+        public string SmsSignInState { get; set; }
+        /// <summary>The method id (fixed per phone type).</summary>
+        public string Id { get; set; }
+
+        public override string ToString() => $"{UserId} {PhoneType} {PhoneNumber}";
+    }
+
+    /// <summary>The sign-in state of the current runspace (PSTypeName MfaPhone.GraphContext).</summary>
+    public sealed class MfaGraphContext
+    {
+        public string TenantId { get; set; }
+        public string ClientId { get; set; }
+        public string Environment { get; set; }
+        public string AuthType { get; set; }
+        public string AuthorityHost { get; set; }
+        public string GraphEndpoint { get; set; }
+        public System.DateTimeOffset? TokenExpiresOn { get; set; }
+        public string[] Roles { get; set; }
+    }
+}

@@ -1,0 +1,37 @@
+// Microsoft Graph client: authenticated requests with Graph's error model.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mfaphone/events.hpp"
+#include "mfaphone/internal/auth.hpp"
+#include "mfaphone/internal/http.hpp"
+
+namespace mfaphone {
+
+class GraphClient {
+public:
+    GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<TokenCache> tokens, std::string graphEndpoint,
+                Logger logger, std::string apiVersion = "v1.0");
+
+    // GET /users/{id|upn}/authentication/phoneMethods
+    std::vector<PhoneMethod> listPhoneMethods(const std::string& user, const Context& context);
+
+    // Sends an authenticated request to a path under the API version ("/users/..."). Retries
+    // once with a fresh token on 401. Throws RequestFailedError for any status >= 400.
+    HttpResponse request(const std::string& method, const std::string& path, const std::string& body,
+                         const Context& context);
+
+private:
+    std::shared_ptr<Transport> m_transport;
+    std::shared_ptr<TokenCache> m_tokens;
+    std::string m_base;
+    Logger m_logger;
+};
+
+// Builds the RequestFailedError for a Graph error response (parses the error body).
+RequestFailedError graphError(const HttpResponse& response);
+
+}  // namespace mfaphone

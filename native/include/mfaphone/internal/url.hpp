@@ -1,0 +1,31 @@
+// URL and form encoding helpers, and log sanitising of URLs and headers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mfaphone {
+
+// RFC 3986 percent-encoding; unreserved characters and those in `keep` pass through.
+std::string percentEncode(std::string_view s, std::string_view keep = {});
+std::string percentDecode(std::string_view s);
+
+using FormFields = std::vector<std::pair<std::string, std::string>>;
+// application/x-www-form-urlencoded ("+" never used: spaces are %20, which every server accepts).
+std::string formEncode(const FormFields& fields);
+
+// The path segment that addresses a user by object id or UPN, following Graph's rules: a
+// UPN that starts with '$' uses the key form users('...'), '#' becomes %23, quotes double.
+std::string userPathSegment(std::string_view idOrUpn);
+
+// For logs: keeps scheme, host, path and the names of query parameters; values of query
+// parameters not in the allow-list print as REDACTED.
+std::string sanitizeUrl(std::string_view url);
+// For logs: header value, or REDACTED when the header is not on the allow-list.
+std::string sanitizeHeader(std::string_view name, std::string_view value);
+
+std::string trimTrailingSlash(std::string s);
+
+}  // namespace mfaphone

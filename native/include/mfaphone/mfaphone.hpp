@@ -1,0 +1,8 @@
+// Umbrella header of the MfaPhone native core's public API.
+#pragma once
+
+#include "mfaphone/context.hpp"
+#include "mfaphone/errors.hpp"
+#include "mfaphone/events.hpp"
+#include "mfaphone/secret.hpp"
+#include "mfaphone/session.hpp"

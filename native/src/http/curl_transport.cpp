@@ -1,0 +1,287 @@
+// libcurl transport: a multi handle on one I/O thread. Callers block in send() on their own
+// thread; the I/O thread drives every transfer, so many callers share connections and HTTP/2
+// streams. Cancellation wakes the I/O thread with curl_multi_wakeup.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "mfaphone/errors.hpp"
+#include "mfaphone/internal/http.hpp"
+#include "mfaphone/internal/url.hpp"
+
+namespace mfaphone {
+namespace {
+
+struct CurlGlobal {
+    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+
+void ensureCurlGlobal() { static CurlGlobal global; }
+
+template <class T, void (*Free)(T*)>
+struct Deleter {
+    void operator()(T* p) const noexcept {
+        if (p) Free(p);
+    }
+};
+void freeSlist(curl_slist* list) { curl_slist_free_all(list); }
+void freeEasy(CURL* easy) { curl_easy_cleanup(easy); }
+using UniqueSlist = std::unique_ptr<curl_slist, Deleter<curl_slist, freeSlist>>;
+using UniqueEasy = std::unique_ptr<CURL, Deleter<CURL, freeEasy>>;
+
+struct Transfer {
+    const HttpRequest* request = nullptr;
+    HttpResponse response;
+    UniqueEasy easy;
+    UniqueSlist headers;
+    CURLcode result = CURLE_OK;
+    char errorBuffer[CURL_ERROR_SIZE] = {0};
+    bool cancelRequested = false;  // guarded by the transport mutex
+    bool finished = false;         // guarded by the transport mutex
+    bool cancelled = false;
+    std::condition_variable done;
+};
+
+size_t onBody(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    t->response.body.append(data, size * count);
+    return size * count;
+}
+
+size_t onHeader(char* data, size_t size, size_t count, void* user) {
+    auto* t = static_cast<Transfer*>(user);
+    std::string_view line(data, size * count);
+    if (line.rfind("HTTP/", 0) == 0) {
+        t->response.headers.clear();  // a new response (after 100-continue or a redirect)
+        return size * count;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) return size * count;
+    std::string name(line.substr(0, colon));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+        value.remove_suffix(1);
+    t->response.headers.emplace_back(std::move(name), std::string(value));
+    return size * count;
+}
+
+class CurlTransport : public Transport {
+public:
+    CurlTransport(TransportOptions options, Logger logger) : m_options(std::move(options)), m_logger(std::move(logger)) {
+        ensureCurlGlobal();
+        m_multi = curl_multi_init();
+        if (!m_multi) throw TransportError("libcurl could not create a multi handle.");
+        curl_multi_setopt(m_multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(m_options.maxConnections));
+        m_thread = std::thread([this] { run(); });
+    }
+
+    ~CurlTransport() override {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+        }
+        curl_multi_wakeup(m_multi);
+        m_thread.join();
+        curl_multi_cleanup(m_multi);
+    }
+
+    HttpResponse send(const HttpRequest& request, const Context& context) override {
+        context.throwIfCancelled();
+        Transfer transfer;
+        transfer.request = &request;
+        setup(transfer, context);
+
+        auto started = std::chrono::steady_clock::now();
+        if (m_logger.enabled(LogLevel::Debug)) {
+            std::string line = request.method + " " + sanitizeUrl(request.url);
+            for (const auto& [name, value] : request.headers) line += "\n  " + name + ": " + sanitizeHeader(name, value);
+            m_logger.log(LogLevel::Debug, "http", std::move(line));
+        }
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_incoming.push_back(&transfer);
+        }
+        curl_multi_wakeup(m_multi);
+        auto registration = context.onCancel([this, &transfer] {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                transfer.cancelRequested = true;
+            }
+            curl_multi_wakeup(m_multi);
+        });
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            transfer.done.wait(lock, [&] { return transfer.finished; });
+        }
+        registration.reset();
+
+        if (transfer.cancelled) throw CancelledError();
+        if (transfer.result != CURLE_OK) {
+            std::string detail = transfer.errorBuffer[0] ? transfer.errorBuffer : curl_easy_strerror(transfer.result);
+            bool timedOut = transfer.result == CURLE_OPERATION_TIMEDOUT;
+            if (timedOut && context.hasDeadline() && std::chrono::steady_clock::now() >= context.deadline())
+                detail = "the operation's deadline passed (" + detail + ")";
+            throw TransportError(request.method + " " + sanitizeUrl(request.url) + " failed: " + detail, timedOut);
+        }
+        long status = 0;
+        curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+        transfer.response.status = static_cast<int>(status);
+        if (m_logger.enabled(LogLevel::Debug)) {
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+            long version = 0;
+            curl_easy_getinfo(transfer.easy.get(), CURLINFO_HTTP_VERSION, &version);
+            std::string line = std::to_string(status) + " from " + request.method + " " + sanitizeUrl(request.url) +
+                               " in " + std::to_string(ms.count()) + " ms" +
+                               (version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "");
+            for (const auto& [name, value] : transfer.response.headers)
+                line += "\n  " + name + ": " + sanitizeHeader(name, value);
+            m_logger.log(LogLevel::Debug, "http", std::move(line));
+        }
+        return std::move(transfer.response);
+    }
+
+private:
+    void setup(Transfer& t, const Context& context) {
+        t.easy.reset(curl_easy_init());
+        if (!t.easy) throw TransportError("libcurl could not create a transfer.");
+        CURL* e = t.easy.get();
+        const HttpRequest& r = *t.request;
+        curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+        curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errorBuffer);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, onBody);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, onHeader);
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.userAgent.c_str());
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, m_options.connectTimeoutMs);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, m_options.lowSpeedLimitBytes);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, m_options.lowSpeedTimeSeconds);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, m_options.verifyTls ? 1L : 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, m_options.verifyTls ? 2L : 0L);
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        if (!m_options.caBundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.caBundle.c_str());
+
+        long timeoutMs = m_options.requestTimeoutMs;
+        if (context.hasDeadline()) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(context.deadline() -
+                                                                              std::chrono::steady_clock::now());
+            timeoutMs = std::max<long>(1, std::min<long>(timeoutMs, static_cast<long>(left.count())));
+        }
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeoutMs);
+
+        curl_slist* list = nullptr;
+        for (const auto& [name, value] : r.headers) {
+            std::string line = name + ": " + value;
+            list = curl_slist_append(list, line.c_str());
+        }
+        list = curl_slist_append(list, "Expect:");
+        t.headers.reset(list);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+
+        if (r.method == "GET") {
+            curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        } else {
+            if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+            if (r.method == "DELETE" && r.body.empty()) {
+                curl_easy_setopt(e, CURLOPT_NOBODY, 0L);
+            } else {
+                curl_easy_setopt(e, CURLOPT_POST, 1L);
+                curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
+                curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+            }
+        }
+    }
+
+    void finish(Transfer* t, CURLcode result, bool cancelled) {
+        // Called on the I/O thread with m_mutex held.
+        curl_multi_remove_handle(m_multi, t->easy.get());
+        m_active.erase(t);
+        t->result = result;
+        t->cancelled = cancelled;
+        t->finished = true;
+        t->done.notify_all();
+    }
+
+    void run() {
+        for (;;) {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                for (Transfer* t : m_incoming) {
+                    if (t->cancelRequested) {
+                        t->cancelled = true;
+                        t->finished = true;
+                        t->done.notify_all();
+                        continue;
+                    }
+                    curl_multi_add_handle(m_multi, t->easy.get());
+                    m_active.insert(t);
+                }
+                m_incoming.clear();
+                std::vector<Transfer*> toCancel;
+                for (Transfer* t : m_active)
+                    if (t->cancelRequested) toCancel.push_back(t);
+                for (Transfer* t : toCancel) finish(t, CURLE_ABORTED_BY_CALLBACK, true);
+                if (m_stop) {
+                    std::vector<Transfer*> all(m_active.begin(), m_active.end());
+                    for (Transfer* t : all) finish(t, CURLE_ABORTED_BY_CALLBACK, true);
+                    return;
+                }
+            }
+            int running = 0;
+            curl_multi_perform(m_multi, &running);
+            int left = 0;
+            while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
+                if (msg->msg != CURLMSG_DONE) continue;
+                Transfer* t = nullptr;
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+                CURLcode result = msg->data.result;
+                std::lock_guard<std::mutex> lock(m_mutex);
+                finish(t, result, false);
+            }
+            curl_multi_poll(m_multi, nullptr, 0, 1000, nullptr);
+        }
+    }
+
+    TransportOptions m_options;
+    Logger m_logger;
+    CURLM* m_multi = nullptr;
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::deque<Transfer*> m_incoming;
+    std::set<Transfer*> m_active;
+    bool m_stop = false;
+};
+
+}  // namespace
+
+std::shared_ptr<Transport> makeCurlTransport(const TransportOptions& options, Logger logger) {
+    return std::make_shared<CurlTransport>(options, std::move(logger));
+}
+
+std::string HttpResponse::header(std::string_view name) const {
+    for (const auto& [n, v] : headers) {
+        if (n.size() == name.size() &&
+            std::equal(n.begin(), n.end(), name.begin(),
+                       [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); }))
+            return v;
+    }
+    return {};
+}
+
+}  // namespace mfaphone

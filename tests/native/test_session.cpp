@@ -1,0 +1,144 @@
+// The Session facade end to end over real HTTP: operations, events, per-user errors.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <map>
+
+#include "mfaphone/errors.hpp"
+#include "mfaphone/session.hpp"
+#include "test_server.hpp"
+
+using namespace mfaphone;
+using namespace mfaphone::test;
+
+namespace {
+
+const std::string kSecret = "Zm9v~secret.VALUE";
+
+struct FakeCloud {
+    TestServer s;
+    std::atomic<int> tokenRequests{0};
+    FakeCloud() {
+        s.server.Post("/contoso.onmicrosoft.com/oauth2/v2.0/token", [this](const httplib::Request& req, httplib::Response& res) {
+            ++tokenRequests;
+            if (req.get_param_value("client_secret") != kSecret) {
+                res.status = 401;
+                res.set_content(R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215],"correlation_id":"corr-1"})",
+                                "application/json");
+                return;
+            }
+            res.set_content(R"({"token_type":"Bearer","expires_in":3599,"access_token":"eyJ.e30.sig"})", "application/json");
+        });
+        s.server.Get(R"(/v1\.0/users/([^/]+)/authentication/phoneMethods)", [](const httplib::Request& req, httplib::Response& res) {
+            std::string user = req.matches[1];
+            if (req.get_header_value("Authorization") != "Bearer eyJ.e30.sig") {
+                res.status = 401;
+                return;
+            }
+            if (user == "nobody@contoso.com") {
+                res.status = 404;
+                res.set_header("request-id", "rid-404");
+                res.set_content(R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist."}})",
+                                "application/json");
+                return;
+            }
+            res.set_content(R"({"value":[{"id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+46 70123456)" +
+                                std::to_string(user.size() % 10) + R"(","phoneType":"mobile","smsSignInState":"notEnabled"}]})",
+                            "application/json");
+        });
+        s.start();
+    }
+    ConnectOptions options() const {
+        ConnectOptions o;
+        o.tenantId = "contoso.onmicrosoft.com";
+        o.clientId = "app";
+        o.authorityHost = s.url();
+        o.graphEndpoint = s.url();
+        o.logLevel = static_cast<int>(LogLevel::Debug);
+        return o;
+    }
+};
+
+std::vector<unsigned char> bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+std::vector<Event> drain(Operation& op) {
+    std::vector<Event> events;
+    Event e;
+    for (int i = 0; i < 1000 && !op.finished(); ++i) {
+        while (op.nextEvent(e, 50)) events.push_back(e);
+    }
+    return events;
+}
+
+}  // namespace
+
+TEST_CASE("connect then read phone methods of several users through the session", "[session]") {
+    FakeCloud cloud;
+    Session session;
+    CHECK_FALSE(session.context().connected);
+    auto connect = session.connectWithClientSecret(cloud.options(), bytes(kSecret));
+    auto connectEvents = drain(*connect);
+    for (const auto& e : connectEvents) {
+        CHECK(e.kind != EventKind::Error);
+        CHECK_THAT(e.message, !Catch::Contains(kSecret) && !Catch::Contains("eyJ.e30.sig"));
+    }
+    ContextInfo info = session.context();
+    CHECK(info.connected);
+    CHECK(info.authType == "ClientSecret");
+    CHECK(info.graphEndpoint == cloud.s.url());
+    CHECK(info.tokenExpiresOn > 0);
+
+    std::vector<std::string> users = {"a@contoso.com", "nobody@contoso.com", "abc@contoso.com"};
+    auto op = session.getPhoneMethods(users, 4);
+    auto events = drain(*op);
+    std::map<long long, Event> results, errors;
+    int progress = 0;
+    for (const auto& e : events) {
+        if (e.kind == EventKind::Result) results[e.index] = e;
+        if (e.kind == EventKind::Error) errors[e.index] = e;
+        if (e.kind == EventKind::Progress) ++progress;
+    }
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].target == "a@contoso.com");
+    REQUIRE(results[0].methods.size() == 1);
+    CHECK(results[0].methods[0].phoneNumber == "+46 701234563");
+    CHECK(results[2].target == "abc@contoso.com");
+    REQUIRE(errors.size() == 1);
+    const Event& err = errors[1];
+    CHECK(err.target == "nobody@contoso.com");
+    CHECK(err.errorKind == static_cast<int>(ErrorKind::RequestFailed));
+    CHECK(err.httpStatus == 404);
+    CHECK(err.errorCode == "Request_ResourceNotFound");
+    CHECK(err.requestId == "rid-404");
+    CHECK_FALSE(err.terminating);
+    CHECK(progress == 3);
+    CHECK(cloud.tokenRequests == 1);  // one token serves every request
+}
+
+TEST_CASE("a wrong secret ends the connect operation with an auth error", "[session][secrets]") {
+    FakeCloud cloud;
+    Session session;
+    auto op = session.connectWithClientSecret(cloud.options(), bytes("wrong-" + kSecret));
+    auto events = drain(*op);
+    const Event* error = nullptr;
+    for (const auto& e : events) {
+        if (e.kind == EventKind::Error) error = &e;
+        CHECK_THAT(e.message, !Catch::Contains(kSecret));
+    }
+    REQUIRE(error);
+    CHECK(error->terminating);
+    CHECK(error->errorKind == static_cast<int>(ErrorKind::Auth));
+    CHECK(error->errorCode == "invalid_client");
+    CHECK(error->requestId == "corr-1");
+    CHECK_FALSE(session.context().connected);
+}
+
+TEST_CASE("operations need a connection and valid input", "[session]") {
+    Session session;
+    CHECK_THROWS_AS(session.getPhoneMethods({"a@contoso.com"}, 1), InvalidInputError);
+    ConnectOptions o;
+    o.tenantId = "t";
+    o.clientId = "c";
+    o.cloud = "Nowhere";
+    CHECK_THROWS_AS(session.connectWithClientSecret(o, bytes("x")), InvalidInputError);
+}

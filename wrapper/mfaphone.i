@@ -1,0 +1,125 @@
+/* The SWIG surface of the native core: an allow-list. Everything is ignored unless a rule
+ * below un-ignores it, so nothing reaches C# by accident. */
+%module(directors="0") MfaPhoneNative
+
+%define %ignoreall %rename("$ignore", regextarget=1, fullname=1) ".*"; %enddef
+%define %unignore %rename("%s") %enddef
+%define %unignoreall %rename("%s", regextarget=1, fullname=1) ".*"; %enddef
+
+%{
+#include "mfaphone/mfaphone.hpp"
+%}
+
+%include "utf8_string.i"
+%include <std_vector.i>
+%include <std_shared_ptr.i>
+%include "exceptions.i"
+
+%shared_ptr(mfaphone::Operation)
+%shared_ptr(mfaphone::Session)
+
+%template(StringVector) std::vector<std::string>;
+%template(ByteVector) std::vector<unsigned char>;
+%template(PhoneMethodVector) std::vector<mfaphone::PhoneMethod>;
+
+// Secrets cross as bytes; wipe() zeroes the native copy before it is released.
+%rename(Wipe) std::vector<unsigned char>::wipe;
+%extend std::vector<unsigned char> {
+    void wipe() { mfaphone::secureZero($self->data(), $self->size()); $self->clear(); }
+}
+
+%ignoreall
+// Members are exposed under PascalCase names; a %rename also un-ignores its member.
+%unignore mfaphone;
+%unignore mfaphone::LogLevel;
+%unignore mfaphone::LogLevel::Debug;
+%unignore mfaphone::LogLevel::Verbose;
+%unignore mfaphone::LogLevel::Information;
+%unignore mfaphone::LogLevel::Warning;
+%unignore mfaphone::LogLevel::None;
+%unignore mfaphone::EventKind;
+%unignore mfaphone::EventKind::None;
+%unignore mfaphone::EventKind::Log;
+%unignore mfaphone::EventKind::Progress;
+%unignore mfaphone::EventKind::Result;
+%unignore mfaphone::EventKind::Error;
+%unignore mfaphone::ErrorKind;
+%unignore mfaphone::ErrorKind::Internal;
+%unignore mfaphone::ErrorKind::InvalidInput;
+%unignore mfaphone::ErrorKind::Auth;
+%unignore mfaphone::ErrorKind::RequestFailed;
+%unignore mfaphone::ErrorKind::Transport;
+%unignore mfaphone::ErrorKind::Cancelled;
+
+%unignore mfaphone::PhoneMethod;
+%unignore mfaphone::PhoneMethod::PhoneMethod;
+%unignore mfaphone::PhoneMethod::~PhoneMethod;
+%rename(Id) mfaphone::PhoneMethod::id;
+%rename(PhoneNumber) mfaphone::PhoneMethod::phoneNumber;
+%rename(PhoneType) mfaphone::PhoneMethod::phoneType;
+%rename(SmsSignInState) mfaphone::PhoneMethod::smsSignInState;
+
+%unignore mfaphone::Event;
+%unignore mfaphone::Event::Event;
+%unignore mfaphone::Event::~Event;
+%rename(Kind) mfaphone::Event::kind;
+%rename(Level) mfaphone::Event::level;
+%rename(Component) mfaphone::Event::component;
+%rename(Message) mfaphone::Event::message;
+%rename(Activity) mfaphone::Event::activity;
+%rename(Percent) mfaphone::Event::percent;
+%rename(Completed) mfaphone::Event::completed;
+%rename(Total) mfaphone::Event::total;
+%rename(Target) mfaphone::Event::target;
+%rename(Index) mfaphone::Event::index;
+%rename(Methods) mfaphone::Event::methods;
+%rename(ErrorKind) mfaphone::Event::errorKind;
+%rename(HttpStatus) mfaphone::Event::httpStatus;
+%rename(ErrorCode) mfaphone::Event::errorCode;
+%rename(RequestId) mfaphone::Event::requestId;
+%rename(Terminating) mfaphone::Event::terminating;
+
+%unignore mfaphone::ConnectOptions;
+%unignore mfaphone::ConnectOptions::ConnectOptions;
+%unignore mfaphone::ConnectOptions::~ConnectOptions;
+%rename(TenantId) mfaphone::ConnectOptions::tenantId;
+%rename(ClientId) mfaphone::ConnectOptions::clientId;
+%rename(Cloud) mfaphone::ConnectOptions::cloud;
+%rename(AuthorityHost) mfaphone::ConnectOptions::authorityHost;
+%rename(GraphEndpoint) mfaphone::ConnectOptions::graphEndpoint;
+%rename(CaBundle) mfaphone::ConnectOptions::caBundle;
+%rename(TimeoutSeconds) mfaphone::ConnectOptions::timeoutSeconds;
+%rename(LogLevel) mfaphone::ConnectOptions::logLevel;
+
+%unignore mfaphone::ContextInfo;
+%unignore mfaphone::ContextInfo::ContextInfo;
+%unignore mfaphone::ContextInfo::~ContextInfo;
+%rename(Connected) mfaphone::ContextInfo::connected;
+%rename(TenantId) mfaphone::ContextInfo::tenantId;
+%rename(ClientId) mfaphone::ContextInfo::clientId;
+%rename(Cloud) mfaphone::ContextInfo::cloud;
+%rename(AuthType) mfaphone::ContextInfo::authType;
+%rename(AuthorityHost) mfaphone::ContextInfo::authorityHost;
+%rename(GraphEndpoint) mfaphone::ContextInfo::graphEndpoint;
+%rename(TokenExpiresOn) mfaphone::ContextInfo::tokenExpiresOn;
+%rename(Roles) mfaphone::ContextInfo::roles;
+
+%unignore mfaphone::Operation;
+%unignore mfaphone::Operation::~Operation;
+%rename(NextEvent) mfaphone::Operation::nextEvent;
+%rename(Finished) mfaphone::Operation::finished;
+%rename(Cancel) mfaphone::Operation::cancel;
+
+%unignore mfaphone::Session;
+%unignore mfaphone::Session::Session;
+%unignore mfaphone::Session::~Session;
+%rename(ConnectWithClientSecret) mfaphone::Session::connectWithClientSecret;
+%rename(Disconnect) mfaphone::Session::disconnect;
+%rename(Context) mfaphone::Session::context;
+%rename(SetLogLevel) mfaphone::Session::setLogLevel;
+%rename(GetPhoneMethods) mfaphone::Session::getPhoneMethods;
+%rename(Version) mfaphone::Session::version;
+
+%include "mfaphone/events.hpp"
+%include "mfaphone/session.hpp"
+%unignoreall
