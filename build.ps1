@@ -1,0 +1,97 @@
+<#
+.SYNOPSIS
+    MfaPhone build entry point for PowerShell users (Windows, macOS, Linux with pwsh).
+.DESCRIPTION
+    The same tasks as build.sh, over the same CMake presets:
+      deps     restore NuGet packages (native dependencies come from your package manager or vcpkg)
+      build    configure and build everything into build/
+      test     build, then run every suite through CTest
+      demo     build, start the emulator with the demo tenant, run examples/demo.ps1
+      bench    build, then run the benchmark harness in bench/
+      package  build, then zip the staged module folder
+      pwsh     start pwsh with the built module importable; remaining arguments go to pwsh
+.EXAMPLE
+    ./build.ps1 test
+.EXAMPLE
+    ./build.ps1 pwsh -Command 'Get-Command -Module MfaPhone'
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('deps', 'build', 'test', 'demo', 'bench', 'package', 'pwsh')]
+    [string] $Task = 'build',
+
+    [string] $Preset = $(if ($env:CI -eq 'true') { 'ci' } else { 'dev' }),
+
+    [Parameter(ValueFromRemainingArguments = $true)]
+    [string[]] $Arguments = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$buildDir = Join-Path $root 'build'
+
+function Invoke-Native([string] $File, [string[]] $Arguments) {
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Deps {
+    foreach ($tool in 'cmake', 'ninja', 'swig', 'dotnet') {
+        if (-not (Get-Command $tool -ErrorAction SilentlyContinue)) {
+            throw "$tool is not installed. Install it (on Windows: winget or vcpkg; on macOS: brew) and run again."
+        }
+    }
+    Get-ChildItem -Path (Join-Path $root 'module'), (Join-Path $root 'emulator'), (Join-Path $root 'tools'), (Join-Path $root 'tests') -Filter *.csproj -Recurse |
+        ForEach-Object { Invoke-Native dotnet @('restore', $_.FullName, '--nologo', '-v:q') }
+}
+
+function Invoke-Build {
+    Invoke-Deps
+    Invoke-Native cmake @('--preset', $Preset)
+    Invoke-Native cmake @('--build', '--preset', $Preset)
+}
+
+function Invoke-Pwsh([string[]] $PwshArguments) {
+    $sep = [System.IO.Path]::PathSeparator
+    $env:PSModulePath = (Join-Path $buildDir 'module') + $sep + $env:PSModulePath
+    & (Get-Process -Id $PID).Path -NoProfile @PwshArguments
+    exit $LASTEXITCODE
+}
+
+Push-Location $root
+try {
+    switch ($Task) {
+        'deps' { Invoke-Deps }
+        'build' { Invoke-Build }
+        'test' { Invoke-Build; Invoke-Native ctest (@('--preset', $Preset) + $Arguments) }
+        'demo' {
+            Invoke-Build
+            $emulator = Join-Path $buildDir 'emulator/mfaphone-emulator.dll'
+            $out = New-Item -ItemType Directory -Force -Path (Join-Path $buildDir 'demo')
+            $stdout = Join-Path $out 'emulator.out'
+            $proc = Start-Process dotnet -ArgumentList @($emulator, '--port', '0', '--tenant', (Join-Path $root 'emulator/tenants/demo.json'), '--seed', '1') `
+                -RedirectStandardOutput $stdout -RedirectStandardError (Join-Path $out 'emulator.err') -PassThru -NoNewWindow
+            try {
+                $line = $null
+                for ($i = 0; $i -lt 200 -and -not $line; $i++) {
+                    Start-Sleep -Milliseconds 100
+                    $line = Select-String -Path $stdout -Pattern 'listening on (http://\S+)' -ErrorAction SilentlyContinue | Select-Object -First 1
+                }
+                if (-not $line) { throw 'The emulator did not report its port.' }
+                $endpoint = $line.Matches[0].Groups[1].Value
+                Invoke-Pwsh @('-File', (Join-Path $root 'examples/demo.ps1'), '-Endpoint', $endpoint)
+            }
+            finally { Stop-Process -Id $proc.Id -ErrorAction SilentlyContinue }
+        }
+        'bench' { Invoke-Build; Invoke-Native (Join-Path $root 'bench/run.sh') (@($buildDir) + $Arguments) }
+        'package' {
+            Invoke-Build
+            $version = (Import-PowerShellDataFile (Join-Path $root 'module/MfaPhone.psd1')).ModuleVersion
+            Compress-Archive -Path (Join-Path $buildDir 'module/MfaPhone') -DestinationPath (Join-Path $buildDir "MfaPhone-$version.zip") -Force
+        }
+        'pwsh' { Invoke-Pwsh $Arguments }
+    }
+}
+finally { Pop-Location }

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# MfaPhone build entry point (Linux, CI). Tasks:
+#   deps     install what is missing (Debian packages; NuGet packages through dotnet restore)
+#   build    configure and build everything into build/ (runs deps first when needed)
+#   test     build, then run every test suite through CTest
+#   demo     build, start the emulator with the demo tenant, run examples/demo.ps1, stop it
+#   bench    build, then run the benchmark harness in bench/
+#   package  build, then zip the staged module folder
+#   pwsh     run PowerShell with the built module importable: ./build.sh pwsh -Command '...'
+#            or ./build.sh pwsh -File x.ps1 [args] (real pwsh when installed, else the
+#            in-process host built on System.Management.Automation)
+# Environment: MFAPHONE_PRESET (dev; ci when CI=true).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+preset="${MFAPHONE_PRESET:-$([ "${CI:-}" = "true" ] && echo ci || echo dev)}"
+build_dir="$root/build"
+
+apt_packages=(cmake ninja-build g++ pkg-config swig libcurl4-openssl-dev libssl-dev openssl
+              nlohmann-json3-dev catch2 libphonenumber-dev libcpp-httplib-dev ca-certificates)
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+missing_packages() {
+    local p
+    for p in "${apt_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+
+dotnet_projects() {
+    printf '%s\n' module/MfaPhone.csproj emulator/MfaPhone.Emulator.csproj tools/pshost/MfaPhone.PsHost.csproj \
+        tests/module/MfaPhone.Module.Tests.csproj tests/emulator/MfaPhone.Emulator.Tests.csproj \
+        tests/pshost/MfaPhone.PsHost.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
+}
+
+task_deps() {
+    local missing
+    missing=$(missing_packages | tr '\n' ' ')
+    if [ -n "${missing// /}" ]; then
+        log "installing Debian packages: $missing"
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+    command -v dotnet >/dev/null || die "the .NET SDK (dotnet, 8.0 or later) is not installed; install it and run again."
+    local p
+    for p in $(dotnet_projects); do
+        log "dotnet restore $p"
+        dotnet restore "$p" --nologo -v:q >/dev/null
+    done
+    touch "$build_dir/.deps-ok" 2>/dev/null || { mkdir -p "$build_dir"; touch "$build_dir/.deps-ok"; }
+}
+
+ensure_deps() {
+    if [ ! -f "$build_dir/.deps-ok" ] || [ -n "$(missing_packages)" ]; then task_deps; fi
+}
+
+task_build() {
+    ensure_deps
+    log "configure ($preset)"
+    cmake --preset "$preset" >/dev/null
+    log "build"
+    cmake --build --preset "$preset"
+}
+
+task_test() {
+    task_build
+    log "test"
+    ctest --preset "$preset" "$@"
+}
+
+run_pwsh() {
+    export PSModulePath="$build_dir/module${PSModulePath:+:$PSModulePath}"
+    if command -v pwsh >/dev/null; then
+        exec pwsh -NoProfile -NonInteractive "$@"
+    fi
+    [ -f "$build_dir/tools/pshost/mfaphone-pwsh.dll" ] || task_build >&2
+    exec dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive "$@"
+}
+
+task_demo() {
+    task_build
+    local out="$build_dir/demo" port_line port pid
+    mkdir -p "$out"
+    log "starting the emulator with the demo tenant"
+    dotnet "$build_dir/emulator/mfaphone-emulator.dll" --port 0 --tenant "$root/emulator/tenants/demo.json" \
+        --seed 1 >"$out/emulator.out" 2>"$out/emulator.err" &
+    pid=$!
+    trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 200); do
+        grep -q "mfaphone-emulator ready" "$out/emulator.out" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || { cat "$out/emulator.err" >&2; die "the emulator exited early"; }
+        sleep 0.1
+    done
+    port_line=$(grep -m1 "listening on http://" "$out/emulator.out") || die "the emulator did not report its port"
+    port="${port_line##*:}"
+    log "emulator on http://127.0.0.1:$port"
+    (PSModulePath="$build_dir/module" run_pwsh -File "$root/examples/demo.ps1" -Endpoint "http://127.0.0.1:$port")
+}
+
+task_package() {
+    task_build
+    local version
+    version=$(sed -n "s/^ *ModuleVersion *= *'\(.*\)'.*/\1/p" module/MfaPhone.psd1)
+    (cd "$build_dir/module" && rm -f "../MfaPhone-$version.zip" && \
+        cmake -E tar cf "../MfaPhone-$version.zip" --format=zip MfaPhone)
+    log "built $build_dir/MfaPhone-$version.zip"
+}
+
+task_bench() {
+    task_build
+    [ -x "$root/bench/run.sh" ] || die "bench/run.sh is missing"
+    "$root/bench/run.sh" "$build_dir" "$@"
+}
+
+task="${1:-}"
+[ $# -gt 0 ] && shift
+case "$task" in
+    deps) task_deps ;;
+    build) task_build ;;
+    test) task_test "$@" ;;
+    demo) task_demo ;;
+    bench) task_bench "$@" ;;
+    package) task_package ;;
+    pwsh) run_pwsh "$@" ;;
+    ""|-h|--help|help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown task '$task' (deps, build, test, demo, bench, package, pwsh)" ;;
+esac
