@@ -84,6 +84,15 @@ TEST_CASE("transport errors are retried only when repeating is safe", "[retry]")
         RetryPolicy policy(inner, RetryOptions{}, Logger{}, sleeper.fn(), 1);
         CHECK(policy.send(get("https://g/x"), Context{}).status == 200);
     }
+    SECTION("only a few times") {
+        auto inner = std::make_shared<ScriptedTransport>();
+        for (int i = 0; i < 3; ++i) inner->thenThrow(TransportError("refused"));
+        RecordingSleeper sleeper;
+        RetryPolicy policy(inner, RetryOptions{}, Logger{}, sleeper.fn(), 1);
+        CHECK_THROWS_AS(policy.send(get("https://g/x"), Context{}), TransportError);
+        CHECK(inner->requests.size() == 3);
+        CHECK(sleeper.delays.size() == 2);
+    }
     SECTION("POST is not") {
         auto inner = std::make_shared<ScriptedTransport>();
         inner->thenThrow(TransportError("reset"));

@@ -59,6 +59,7 @@ std::chrono::milliseconds RetryPolicy::backoff(int attempt) {
 HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& context) {
     bool repeatable = request.idempotent || request.method == "GET" || request.method == "HEAD" ||
                       request.method == "PUT" || request.method == "DELETE";
+    int transportFailures = 0;
     for (int attempt = 0;; ++attempt) {
         context.throwIfCancelled();
         std::chrono::milliseconds delay{0};
@@ -71,7 +72,7 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
             if (delay > m_options.maxRetryAfter) return response;
             why = "HTTP " + std::to_string(response.status);
         } catch (const TransportError& e) {
-            if (!repeatable || attempt >= m_options.maxRetries) throw;
+            if (!repeatable || ++transportFailures > m_options.maxTransportRetries || attempt >= m_options.maxRetries) throw;
             delay = backoff(attempt);
             why = e.timedOut() ? "a timeout" : "a transport error";
         }

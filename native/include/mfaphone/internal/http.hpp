@@ -61,6 +61,9 @@ std::shared_ptr<Transport> makeCurlTransport(const TransportOptions& options, Lo
 
 struct RetryOptions {
     int maxRetries = 6;
+    // Transport errors (refused, reset, timeout) are retried fewer times: an unreachable host
+    // should fail in seconds, not minutes.
+    int maxTransportRetries = 2;
     std::chrono::milliseconds baseDelay{800};
     std::chrono::milliseconds maxDelay{60000};
     // Longest Retry-After honoured before giving up on that request.
