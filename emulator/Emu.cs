@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+
+namespace MfaPhone.Emulator;
+
+/// <summary>Holds every service of the emulator; one instance per process.</summary>
+public sealed class Emu : IDisposable
+{
+    public EmulatorOptions Options { get; }
+    public World World { get; } = new();
+    public Rng Rng { get; }
+    public Clock Clock { get; } = new();
+    public TokenService Tokens { get; } = new();
+    public Counters Counters { get; } = new();
+    public Throttler Throttler { get; }
+    public FaultInjector Faults { get; }
+    public DeviceCodes DeviceCodes { get; } = new();
+    public AssertionReplayCache Assertions { get; } = new();
+    public RefreshTokens RefreshTokens { get; } = new();
+    public TwilioService Twilio { get; }
+    public Receivers Receivers { get; }
+    public string GraphResource { get; }
+
+    public Emu(EmulatorOptions options)
+    {
+        Options = options;
+        Rng = new Rng(options.Seed);
+        Throttler = new Throttler(options.Throttle);
+        Faults = new FaultInjector(options.Faults, Rng, Counters);
+        Twilio = new TwilioService(this);
+        Receivers = new Receivers(this);
+        GraphResource = Clouds.GraphResource(options.Cloud)!;
+    }
+
+    /// <summary>Loads the --tenant files (also used by POST /control/reset).</summary>
+    public void LoadStartupSeed()
+    {
+        foreach (var f in Options.TenantFiles)
+        {
+            var node = JsonNode.Parse(File.ReadAllText(f)) ?? throw new SeedException($"{f} is empty");
+            Seed.Load(World, node, Rng);
+        }
+    }
+
+    /// <summary>Back to the state right after start: seed files reloaded, counters, budgets,
+    /// faults, clock and recorded posts cleared.</summary>
+    public void Reset(bool reseed = true)
+    {
+        World.Clear();
+        Rng.Reset();
+        Clock.Reset();
+        Counters.Reset();
+        Throttler.Reset();
+        Faults.Reset();
+        DeviceCodes.Clear();
+        Assertions.Clear();
+        RefreshTokens.Clear();
+        Twilio.Clear();
+        Receivers.Clear();
+        if (reseed) LoadStartupSeed();
+    }
+
+    /// <summary>Access-token lifetime: fixed by --token-lifetime or random 60–90 minutes.</summary>
+    public int NextTokenLifetime() => Options.TokenLifetime ?? Rng.Next(3600, 5400);
+
+    public string NewRequestId() => Rng.NextGuid().ToString();
+
+    public void Dispose() => Tokens.Dispose();
+}

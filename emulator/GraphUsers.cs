@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace MfaPhone.Emulator;
+
+/// <summary>/users: get by id or UPN, list with $select/$top/$filter/$count and nextLink paging, delta.</summary>
+public static class Users
+{
+    private static readonly string[] DefaultProperties =
+        { "businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id" };
+
+    private static readonly string[] AllProperties =
+    {
+        "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "jobTitle", "department", "officeLocation",
+        "preferredLanguage", "mobilePhone", "businessPhones", "usageLocation", "accountEnabled", "userType",
+        "onPremisesImmutableId", "onPremisesSyncEnabled", "onPremisesExtensionAttributes",
+    };
+
+    private static readonly string[] ReadPermissions = { "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All" };
+    private static readonly string[] DelegatedReadPermissions = { "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.ReadBasic.All" };
+
+    private static void RequireRead(Caller c, User? target)
+    {
+        if (c.AppOnly ? c.HasAny(ReadPermissions) : c.HasAny(DelegatedReadPermissions)) return;
+        if (!c.AppOnly && target != null && c.UserId == target.Id && c.HasAny("User.Read", "User.ReadWrite")) return;
+        throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    }
+
+    public static List<string> ParseSelect(Dictionary<string, string> q)
+    {
+        if (!q.TryGetValue("$select", out var sel) || string.IsNullOrWhiteSpace(sel)) return DefaultProperties.ToList();
+        var result = new List<string>();
+        foreach (var raw in sel.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var p = AllProperties.FirstOrDefault(a => a.Equals(raw, StringComparison.OrdinalIgnoreCase))
+                ?? throw new GraphError(400, "BadRequest", $"Could not find a property named '{raw}' on type 'microsoft.graph.user'.");
+            if (!result.Contains(p)) result.Add(p);
+        }
+        return result;
+    }
+
+    public static JsonObject Project(User u, List<string> props)
+    {
+        var o = new JsonObject();
+        foreach (var p in props)
+            o[p] = p switch
+            {
+                "id" => u.Id.ToString(),
+                "userPrincipalName" => u.UserPrincipalName,
+                "displayName" => u.DisplayName,
+                "givenName" => u.GivenName,
+                "surname" => u.Surname,
+                "mail" => u.Mail,
+                "jobTitle" => u.JobTitle,
+                "department" => u.Department,
+                "officeLocation" => u.OfficeLocation,
+                "preferredLanguage" => u.PreferredLanguage,
+                "mobilePhone" => u.MobilePhone,
+                "businessPhones" => u.BusinessPhones.ToJsonArray(),
+                "usageLocation" => u.UsageLocation,
+                "accountEnabled" => u.AccountEnabled,
+                "userType" => u.UserType,
+                "onPremisesImmutableId" => u.OnPremisesImmutableId,
+                "onPremisesSyncEnabled" => u.OnPremisesSyncEnabled ? true : null,
+                "onPremisesExtensionAttributes" => ExtensionAttributes(u),
+                _ => null,
+            };
+        return o;
+    }
+
+    private static JsonObject ExtensionAttributes(User u)
+    {
+        var ext = new JsonObject();
+        for (int i = 0; i < 15; i++) ext[$"extensionAttribute{i + 1}"] = u.ExtensionAttributes[i];
+        return ext;
+    }
+
+    private static string SelectContext(GraphRequest req, Dictionary<string, string> q, List<string> props, string set) =>
+        q.ContainsKey("$select") ? Graph.Context(req, $"{set}({string.Join(',', props)})") : Graph.Context(req, set);
+
+    public static GraphResponse Get(Emu emu, GraphRequest req, Dictionary<string, string> q, string key)
+    {
+        var u = Graph.FindUser(req.Caller.Tenant, key);
+        RequireRead(req.Caller, u);
+        var props = ParseSelect(q);
+        JsonObject body;
+        lock (req.Caller.Tenant.Sync) body = Project(u, props);
+        var result = new JsonObject { ["@odata.context"] = SelectContext(req, q, props, "users") + "/$entity" };
+        foreach (var kv in body) result[kv.Key] = kv.Value?.DeepClone();
+        return new GraphResponse { Status = 200, Body = result };
+    }
+
+    // ---------- list ----------
+
+    private static bool Eventual(GraphRequest req) =>
+        req.Headers.TryGetValue("ConsistencyLevel", out var v) && v.Trim().Equals("eventual", StringComparison.OrdinalIgnoreCase);
+
+    private static bool CountTrue(Dictionary<string, string> q) =>
+        q.TryGetValue("$count", out var c) && c.Equals("true", StringComparison.OrdinalIgnoreCase);
+
+    public static GraphResponse List(Emu emu, GraphRequest req, Dictionary<string, string> q)
+    {
+        RequireRead(req.Caller, null);
+        if (q.ContainsKey("$skip")) throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+        if (q.ContainsKey("$orderby") && !Eventual(req) && !q["$orderby"].Trim().Equals("displayName", StringComparison.OrdinalIgnoreCase) && !q["$orderby"].Trim().Equals("userPrincipalName", StringComparison.OrdinalIgnoreCase))
+            throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+        var props = ParseSelect(q);
+        int top = 100;
+        if (q.TryGetValue("$top", out var ts))
+        {
+            if (!int.TryParse(ts, NumberStyles.Integer, CultureInfo.InvariantCulture, out top) || top < 1 || top > 999)
+                throw new GraphError(400, "Request_UnsupportedQuery", $"Invalid page size specified: '{ts}'. Must be between 1 and 999 inclusive.");
+        }
+        bool eventual = Eventual(req);
+        bool count = CountTrue(q);
+        if (count && !eventual)
+            throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
+        Filter.Node? filter = null;
+        if (q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs))
+        {
+            filter = Filter.Parse(fs);
+            if (filter.Advanced is string advProp && !(eventual && count))
+                throw new GraphError(400, "Request_UnsupportedQuery", $"Unsupported or invalid query filter clause specified for property '{advProp}' of resource 'User'.");
+        }
+        int offset = 0;
+        if (q.TryGetValue("$skiptoken", out var tok))
+        {
+            offset = DecodeSkipToken(tok, "users") ?? throw new GraphError(400, "Request_BadRequest", "The specified page token value has expired and can no longer be included in your request.");
+        }
+        var t = req.Caller.Tenant;
+        var page = new JsonArray();
+        int next = -1;
+        int total = 0;
+        lock (t.Sync)
+        {
+            for (int i = 0; i < t.Users.Count; i++)
+            {
+                var u = t.Users[i];
+                if (u.Deleted || (filter != null && !filter.Eval(u))) continue;
+                total++;
+                if (i < offset) continue;
+                if (page.Count < top) page.Add(Project(u, props));
+                else if (next < 0) next = i;
+            }
+        }
+        var body = new JsonObject { ["@odata.context"] = SelectContext(req, q, props, "users") };
+        if (count) body["@odata.count"] = total;
+        if (next >= 0) body["@odata.nextLink"] = NextLink(req, "users", q, EncodeSkipToken(next, "users"));
+        body["value"] = page;
+        return new GraphResponse { Status = 200, Body = body };
+    }
+
+    public static GraphResponse Count(Emu emu, GraphRequest req, Dictionary<string, string> q)
+    {
+        RequireRead(req.Caller, null);
+        if (!Eventual(req)) throw new GraphError(400, "Request_BadRequest", "Count is not currently supported.");
+        Filter.Node? filter = q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs) ? Filter.Parse(fs) : null;
+        var t = req.Caller.Tenant;
+        int n;
+        lock (t.Sync) n = t.Users.Count(u => !u.Deleted && (filter == null || filter.Eval(u)));
+        return new GraphResponse { Status = 200, Text = n.ToString(CultureInfo.InvariantCulture) };
+    }
+
+    private static string NextLink(GraphRequest req, string path, Dictionary<string, string> q, string skipToken)
+    {
+        var sb = new StringBuilder($"{req.BaseUrl}/{req.Version}/{path}?");
+        foreach (var kv in q)
+        {
+            if (kv.Key.Equals("$skiptoken", StringComparison.OrdinalIgnoreCase) || kv.Key.Equals("$deltatoken", StringComparison.OrdinalIgnoreCase)) continue;
+            sb.Append(Uri.EscapeDataString(kv.Key).Replace("%24", "$")).Append('=').Append(Uri.EscapeDataString(kv.Value)).Append('&');
+        }
+        sb.Append("$skiptoken=").Append(skipToken);
+        return sb.ToString();
+    }
+
+    private static string EncodeSkipToken(long value, string kind) =>
+        "RFNwdAIAAQAAA" + Base64Url.Encode(Encoding.UTF8.GetBytes($"{kind}:{value}:emu"));
+
+    private static int? DecodeSkipToken(string token, string kind)
+    {
+        if (!token.StartsWith("RFNwdAIAAQAAA", StringComparison.Ordinal)) return null;
+        var bytes = Base64Url.Decode(token["RFNwdAIAAQAAA".Length..]);
+        if (bytes == null) return null;
+        var parts = Encoding.UTF8.GetString(bytes).Split(':');
+        if (parts.Length != 3 || parts[0] != kind || parts[2] != "emu") return null;
+        return int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+    }
+
+    // ---------- delta ----------
+
+    /// <summary>GET /users/delta: full initial round (paged by nextLink), then a deltaLink that
+    /// returns users changed (or removed) since.</summary>
+    public static GraphResponse Delta(Emu emu, GraphRequest req, Dictionary<string, string> q)
+    {
+        RequireRead(req.Caller, null);
+        var props = ParseSelect(q);
+        if (!props.Contains("id")) props.Insert(0, "id");
+        int pageSize = 100;
+        if (req.Headers.TryGetValue("Prefer", out var prefer))
+            foreach (var p in prefer.Split(',', StringSplitOptions.TrimEntries))
+                if (p.StartsWith("odata.maxpagesize=", StringComparison.OrdinalIgnoreCase) && int.TryParse(p["odata.maxpagesize=".Length..], out var mps))
+                    pageSize = Math.Clamp(mps, 1, 999);
+        var t = req.Caller.Tenant;
+        long since = 0, snapshot;
+        int offset = 0;
+        lock (t.Sync) snapshot = t.Version;
+        if (q.TryGetValue("$deltatoken", out var dt))
+        {
+            if (dt.Equals("latest", StringComparison.OrdinalIgnoreCase))
+            {
+                var latest = new JsonObject
+                {
+                    ["@odata.context"] = Graph.Context(req, "users(" + string.Join(',', props) + ")"),
+                    ["@odata.deltaLink"] = DeltaLink(req, q, snapshot),
+                    ["value"] = new JsonArray(),
+                };
+                return new GraphResponse { Status = 200, Body = latest };
+            }
+            var d = DecodeDelta(dt) ?? throw new GraphError(400, "Request_BadRequest", "The delta token is invalid or has expired. Start a new round of change tracking.");
+            since = d.since;
+        }
+        if (q.TryGetValue("$skiptoken", out var st))
+        {
+            var d = DecodeDelta(st) ?? throw new GraphError(400, "Request_BadRequest", "The page token is invalid or has expired.");
+            since = d.since;
+            snapshot = d.snapshot;
+            offset = d.offset;
+        }
+        var value = new JsonArray();
+        int next = -1;
+        lock (t.Sync)
+        {
+            for (int i = offset; i < t.Users.Count; i++)
+            {
+                var u = t.Users[i];
+                bool changed = u.Version > since && (u.Version <= snapshot || since > 0);
+                if (!changed) continue;
+                if (since == 0 && u.Deleted) continue;
+                if (value.Count >= pageSize) { next = i; break; }
+                if (u.Deleted)
+                    value.Add(new JsonObject { ["id"] = u.Id.ToString(), ["@removed"] = new JsonObject { ["reason"] = "changed" } });
+                else value.Add(Project(u, props));
+            }
+        }
+        var body = new JsonObject { ["@odata.context"] = Graph.Context(req, "users(" + string.Join(',', props) + ")") };
+        if (next >= 0) body["@odata.nextLink"] = NextLink(req, "users/delta", q, EncodeDelta(since, snapshot, next));
+        else body["@odata.deltaLink"] = DeltaLink(req, q, snapshot);
+        body["value"] = value;
+        return new GraphResponse { Status = 200, Body = body };
+    }
+
+    private static string DeltaLink(GraphRequest req, Dictionary<string, string> q, long version)
+    {
+        var sb = new StringBuilder($"{req.BaseUrl}/{req.Version}/users/delta?");
+        foreach (var kv in q)
+        {
+            if (kv.Key.StartsWith("$skiptoken", StringComparison.OrdinalIgnoreCase) || kv.Key.StartsWith("$deltatoken", StringComparison.OrdinalIgnoreCase)) continue;
+            sb.Append(Uri.EscapeDataString(kv.Key).Replace("%24", "$")).Append('=').Append(Uri.EscapeDataString(kv.Value)).Append('&');
+        }
+        sb.Append("$deltatoken=").Append(EncodeDelta(version, version, 0));
+        return sb.ToString();
+    }
+
+    private static string EncodeDelta(long since, long snapshot, int offset) =>
+        Base64Url.Encode(Encoding.UTF8.GetBytes($"delta:{since}:{snapshot}:{offset}"));
+
+    private static (long since, long snapshot, int offset)? DecodeDelta(string token)
+    {
+        var b = Base64Url.Decode(token);
+        if (b == null) return null;
+        var p = Encoding.UTF8.GetString(b).Split(':');
+        if (p.Length != 4 || p[0] != "delta") return null;
+        if (!long.TryParse(p[1], out var since) || !long.TryParse(p[2], out var snap) || !int.TryParse(p[3], out var off)) return null;
+        return (since, snap, off);
+    }
+
+    // ---------- update (cloud-only properties) ----------
+
+    public static GraphResponse Update(Emu emu, GraphRequest req, string key)
+    {
+        var c = req.Caller;
+        if (!(c.AppOnly ? c.HasAny("User.ReadWrite.All", "Directory.ReadWrite.All") : c.HasAny("User.ReadWrite.All", "Directory.ReadWrite.All")))
+            throw new GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+        var u = Graph.FindUser(c.Tenant, key);
+        var body = Graph.ParseBody(req);
+        var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "displayName", "givenName", "surname", "mail", "jobTitle", "department", "officeLocation", "preferredLanguage",
+            "mobilePhone", "businessPhones", "usageLocation", "accountEnabled", "onPremisesExtensionAttributes",
+        };
+        foreach (var kv in body)
+            if (!allowed.Contains(kv.Key))
+                throw new GraphError(400, "Request_BadRequest", $"Property '{kv.Key}' is read-only or does not exist on type 'microsoft.graph.user'.");
+        lock (c.Tenant.Sync)
+        {
+            if (u.OnPremisesSyncEnabled && body.ContainsKey("onPremisesExtensionAttributes"))
+                throw new GraphError(400, "Request_BadRequest", "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.");
+            Seed.ApplyUserProperties(u, body);
+            c.Tenant.Touch(u);
+        }
+        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        return new GraphResponse { Status = 204 };
+    }
+}

@@ -1,0 +1,360 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace MfaPhone.Emulator;
+
+public sealed class TwilioMessage
+{
+    public required string Sid { get; init; }
+    public required string AccountSid { get; init; }
+    public required string From { get; init; }
+    public required string To { get; init; }
+    public string Body { get; set; } = "";
+    public string? MessagingServiceSid { get; init; }
+    public int NumSegments { get; init; }
+    public int NumMedia { get; init; }
+    public DateTimeOffset DateCreated { get; init; }
+    public DateTimeOffset DateUpdated { get; set; }
+    public bool Deleted { get; set; }
+}
+
+/// <summary>Twilio: acts as Twilio towards a webhook (signed inbound SMS) and serves the
+/// Messages REST resource (fetch, redact, delete, list) behind HTTP Basic auth.</summary>
+public sealed class TwilioService
+{
+    private readonly Emu _emu;
+    private readonly ConcurrentDictionary<string, TwilioMessage> _messages = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<JsonObject> _deliveries = new();
+    private readonly HttpClient _http;
+
+    public TwilioService(Emu emu)
+    {
+        _emu = emu;
+        var handler = new SocketsHttpHandler
+        {
+            // Loopback targets use the test CA; Twilio's own certificate checks are not what is under test.
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        };
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public void Clear()
+    {
+        _messages.Clear();
+        while (_deliveries.TryDequeue(out _)) { }
+    }
+
+    public IEnumerable<JsonObject> Deliveries => _deliveries.ToArray();
+
+    // ---------- signature (relay.md) ----------
+
+    /// <summary>X-Twilio-Signature: base64(HMAC-SHA1(authToken, url + sorted name/value pairs)).</summary>
+    public static string Sign(string authToken, string url, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var sb = new StringBuilder(url);
+        foreach (var g in parameters.GroupBy(p => p.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            foreach (var v in g.Select(p => p.Value).OrderBy(v => v, StringComparer.Ordinal))
+                sb.Append(g.Key).Append(v);
+        using var h = new HMACSHA1(Encoding.UTF8.GetBytes(authToken));
+        return Convert.ToBase64String(h.ComputeHash(Encoding.UTF8.GetBytes(sb.ToString())));
+    }
+
+    private static readonly Dictionary<string, (string country, string city, string state, string zip)> Places = new()
+    {
+        ["1"] = ("US", "SEATTLE", "WA", "98101"),
+        ["44"] = ("GB", "", "", ""),
+        ["46"] = ("SE", "", "", ""),
+        ["49"] = ("DE", "", "", ""),
+        ["33"] = ("FR", "", "", ""),
+        ["31"] = ("NL", "", "", ""),
+        ["47"] = ("NO", "", "", ""),
+        ["45"] = ("DK", "", "", ""),
+        ["358"] = ("FI", "", "", ""),
+        ["61"] = ("AU", "", "", ""),
+        ["81"] = ("JP", "", "", ""),
+        ["91"] = ("IN", "", "", ""),
+    };
+
+    private static (string country, string city, string state, string zip) Place(string number)
+    {
+        var digits = number.TrimStart('+');
+        foreach (var len in new[] { 3, 2, 1 })
+            if (digits.Length > len && Places.TryGetValue(digits[..len], out var p)) return p;
+        return ("", "", "", "");
+    }
+
+    private static bool IsGsm(string s) => s.All(c => c < 128 || "£¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉÄÖÑÜ§¿äöñüà€".Contains(c));
+
+    public static int Segments(string body)
+    {
+        bool gsm = IsGsm(body);
+        int len = gsm ? body.Length : body.Length; // UTF-16 units approximate UCS-2
+        int single = gsm ? 160 : 70, multi = gsm ? 153 : 67;
+        return len <= single ? 1 : (len + multi - 1) / multi;
+    }
+
+    private string NewSid(string prefix) => prefix + Convert.ToHexString(_emu.Rng.NextBytes(16)).ToLowerInvariant();
+
+    /// <summary>POST /control/twilio/send-sms: build, sign and deliver an inbound SMS webhook.</summary>
+    public async Task<(int status, JsonObject body)> SendSms(JsonNode? req, CancellationToken ct)
+    {
+        TwilioAccount? acct;
+        var sid = req.Str("accountSid");
+        lock (_emu.World.TwilioSync)
+            acct = sid != null ? _emu.World.TwilioAccounts.GetValueOrDefault(sid) : _emu.World.TwilioAccounts.Values.FirstOrDefault();
+        if (acct == null) return (404, new JsonObject { ["error"] = sid == null ? "no Twilio account is configured" : $"unknown Twilio account {sid}" });
+        var from = req.Str("from") ?? "+14155550100";
+        var to = req.Str("to");
+        if (string.IsNullOrEmpty(to)) return (400, new JsonObject { ["error"] = "'to' is required" });
+        var body = req.Str("body") ?? "";
+        string? url = req.Str("url");
+        lock (_emu.World.TwilioSync) url ??= acct.NumberWebhooks.GetValueOrDefault(to) ?? acct.SmsUrl;
+        if (string.IsNullOrEmpty(url)) return (400, new JsonObject { ["error"] = "no webhook url: pass 'url' or configure smsUrl for the account or number" });
+        var method = (req.Str("method") ?? "POST").ToUpperInvariant();
+        if (method is not ("POST" or "GET")) return (400, new JsonObject { ["error"] = "method must be POST or GET" });
+
+        string messageSid = req.Str("messageSid") ?? NewSid("SM");
+        var fromPlace = Place(from);
+        var toPlace = Place(to);
+        var p = new List<KeyValuePair<string, string>>
+        {
+            new("ToCountry", toPlace.country), new("ToState", toPlace.state), new("SmsMessageSid", messageSid),
+            new("NumMedia", "0"), new("ToCity", toPlace.city), new("FromZip", fromPlace.zip), new("SmsSid", messageSid),
+            new("FromState", fromPlace.state), new("SmsStatus", "received"), new("FromCity", fromPlace.city), new("Body", body),
+            new("FromCountry", fromPlace.country), new("To", to), new("MessagingServiceSid", req.Str("messagingServiceSid") ?? "MG" + Convert.ToHexString(SHA1.HashData(Encoding.UTF8.GetBytes(acct.AccountSid)))[..32].ToLowerInvariant()),
+            new("ToZip", toPlace.zip), new("NumSegments", Segments(body).ToString(CultureInfo.InvariantCulture)),
+            new("MessageSid", messageSid), new("AccountSid", acct.AccountSid), new("From", from), new("ApiVersion", "2010-04-01"),
+        };
+        if (req?["extra"] is JsonObject extra)
+            foreach (var kv in extra)
+            {
+                var v = kv.Value?.GetValueKind() == System.Text.Json.JsonValueKind.String ? kv.Value.GetValue<string>() : kv.Value?.ToJsonString() ?? "";
+                p.RemoveAll(x => x.Key == kv.Key);
+                p.Add(new(kv.Key, v));
+            }
+
+        var now = _emu.Clock.UtcNow;
+        if (!_messages.ContainsKey(messageSid))
+            _messages[messageSid] = new TwilioMessage
+            {
+                Sid = messageSid, AccountSid = acct.AccountSid, From = from, To = to, Body = body, NumSegments = Segments(body),
+                MessagingServiceSid = p.First(x => x.Key == "MessagingServiceSid").Value, DateCreated = now, DateUpdated = now,
+            };
+
+        // The URL Twilio signs is the configured one (a public URL behind a proxy may differ from where it is sent).
+        string signUrl = req.Str("signatureUrl") ?? url;
+        string target = url;
+        int hash = signUrl.IndexOf('#'); // fragment overrides (#rc=..) are not part of the signed URL
+        if (hash >= 0) signUrl = signUrl[..hash];
+        hash = target.IndexOf('#');
+        if (hash >= 0) target = target[..hash];
+        string signature;
+        HttpRequestMessage msg;
+        if (method == "POST")
+        {
+            signature = Sign(acct.AuthToken, signUrl, p);
+            var form = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+            msg = new HttpRequestMessage(HttpMethod.Post, target) { Content = new StringContent(form, Encoding.UTF8) };
+            msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        }
+        else
+        {
+            var qs = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
+            string sep = signUrl.Contains('?') ? "&" : "?";
+            signature = Sign(acct.AuthToken, signUrl + sep + qs, Array.Empty<KeyValuePair<string, string>>());
+            msg = new HttpRequestMessage(HttpMethod.Get, target + (target.Contains('?') ? "&" : "?") + qs);
+        }
+        if (req.Bool("tamper") == true) signature = Convert.ToBase64String(SHA1.HashData(Encoding.UTF8.GetBytes(signature)));
+        msg.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
+        msg.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", req.Str("idempotencyToken") ?? _emu.Rng.NextGuid().ToString());
+        msg.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+        msg.Headers.TryAddWithoutValidation("Accept", "*/*");
+
+        var result = new JsonObject
+        {
+            ["messageSid"] = messageSid,
+            ["url"] = target,
+            ["method"] = method,
+            ["signature"] = signature,
+        };
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromSeconds(_emu.Options.TwilioTimeoutSeconds));
+            using var resp = await _http.SendAsync(msg, cts.Token);
+            var text = await resp.Content.ReadAsStringAsync(cts.Token);
+            var ctype = resp.Content.Headers.ContentType?.MediaType;
+            result["status"] = (int)resp.StatusCode;
+            result["responseContentType"] = resp.Content.Headers.ContentType?.ToString();
+            result["responseBody"] = text.Length > 4096 ? text[..4096] : text;
+            if ((int)resp.StatusCode is < 200 or > 299) { result["errorCode"] = 11200; result["error"] = "HTTP retrieval failure"; }
+            else if (text.Length == 0 || ctype == null) { result["errorCode"] = 12300; result["error"] = "Invalid Content-Type"; }
+            else if (!(ctype.Contains("xml") || ctype.StartsWith("text/", StringComparison.Ordinal))) { result["errorCode"] = 12300; result["error"] = "Invalid Content-Type"; }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            result["status"] = null;
+            result["errorCode"] = 11205;
+            result["error"] = "HTTP connection failure: timed out waiting for the webhook";
+        }
+        catch (HttpRequestException e)
+        {
+            result["status"] = null;
+            result["errorCode"] = 11205;
+            result["error"] = "HTTP connection failure: " + e.Message;
+        }
+        result["durationMs"] = sw.ElapsedMilliseconds;
+        _deliveries.Enqueue((JsonObject)result.DeepClone());
+        return (200, result);
+    }
+
+    // ---------- REST ----------
+
+    private static JsonObject Error(int code, string message, int status) => new()
+    {
+        ["code"] = code,
+        ["message"] = message,
+        ["more_info"] = $"https://www.twilio.com/docs/errors/{code}",
+        ["status"] = status,
+    };
+
+    private async Task WriteError(HttpContext ctx, int code, string message, int status)
+    {
+        if (status == 401) ctx.Response.Headers.WWWAuthenticate = "Basic realm=\"Twilio API\"";
+        await Entra.WriteJson(ctx, status, Error(code, message, status));
+    }
+
+    private bool Authenticated(HttpContext ctx, string accountSid)
+    {
+        var auth = ctx.Request.Headers.Authorization.ToString();
+        if (!auth.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return false;
+        string decoded;
+        try { decoded = Encoding.UTF8.GetString(Convert.FromBase64String(auth[6..].Trim())); }
+        catch (FormatException) { return false; }
+        int colon = decoded.IndexOf(':');
+        if (colon <= 0) return false;
+        string user = decoded[..colon], pass = decoded[(colon + 1)..];
+        lock (_emu.World.TwilioSync)
+        {
+            if (!_emu.World.TwilioAccounts.TryGetValue(accountSid, out var acct)) return false;
+            if (user == acct.AccountSid) return Entra.FixedEquals(pass, acct.AuthToken);
+            return acct.ApiKeys.TryGetValue(user, out var secret) && Entra.FixedEquals(pass, secret);
+        }
+    }
+
+    private static string Rfc2822(DateTimeOffset d) => d.UtcDateTime.ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+
+    private static JsonObject ToJson(TwilioMessage m) => new()
+    {
+        ["account_sid"] = m.AccountSid,
+        ["api_version"] = "2010-04-01",
+        ["body"] = m.Body,
+        ["date_created"] = Rfc2822(m.DateCreated),
+        ["date_sent"] = Rfc2822(m.DateCreated),
+        ["date_updated"] = Rfc2822(m.DateUpdated),
+        ["direction"] = "inbound",
+        ["error_code"] = null,
+        ["error_message"] = null,
+        ["from"] = m.From,
+        ["messaging_service_sid"] = m.MessagingServiceSid,
+        ["num_media"] = m.NumMedia.ToString(CultureInfo.InvariantCulture),
+        ["num_segments"] = m.NumSegments.ToString(CultureInfo.InvariantCulture),
+        ["price"] = null,
+        ["price_unit"] = "USD",
+        ["sid"] = m.Sid,
+        ["status"] = "received",
+        ["subresource_uris"] = new JsonObject
+        {
+            ["media"] = $"/2010-04-01/Accounts/{m.AccountSid}/Messages/{m.Sid}/Media.json",
+            ["feedback"] = $"/2010-04-01/Accounts/{m.AccountSid}/Messages/{m.Sid}/Feedback.json",
+        },
+        ["to"] = m.To,
+        ["uri"] = $"/2010-04-01/Accounts/{m.AccountSid}/Messages/{m.Sid}.json",
+    };
+
+    /// <summary>/2010-04-01/Accounts/{AccountSid}/Messages.json and /Messages/{Sid}.json</summary>
+    public async Task HandleRest(HttpContext ctx, string accountSid, string? resource)
+    {
+        ctx.Items["route"] = resource == null ? "twilio:messages.list" : "twilio:messages.instance";
+        if (!Authenticated(ctx, accountSid))
+        {
+            await WriteError(ctx, 20003, "Authenticate", 401);
+            return;
+        }
+        if (resource == null)
+        {
+            if (!HttpMethods.IsGet(ctx.Request.Method)) { await WriteError(ctx, 20004, "Method not allowed", 405); return; }
+            var list = new JsonArray();
+            foreach (var m in _messages.Values.Where(m => m.AccountSid == accountSid && !m.Deleted).OrderByDescending(m => m.DateCreated))
+                list.Add(ToJson(m));
+            await Entra.WriteJson(ctx, 200, new JsonObject
+            {
+                ["messages"] = list,
+                ["end"] = Math.Max(0, list.Count - 1),
+                ["first_page_uri"] = $"/2010-04-01/Accounts/{accountSid}/Messages.json?PageSize=50&Page=0",
+                ["next_page_uri"] = null,
+                ["page"] = 0,
+                ["page_size"] = 50,
+                ["previous_page_uri"] = null,
+                ["start"] = 0,
+                ["uri"] = $"/2010-04-01/Accounts/{accountSid}/Messages.json?PageSize=50&Page=0",
+            });
+            return;
+        }
+        string sid = resource.EndsWith(".json", StringComparison.Ordinal) ? resource[..^5] : resource;
+        if (!_messages.TryGetValue(sid, out var msg) || msg.Deleted || msg.AccountSid != accountSid)
+        {
+            await WriteError(ctx, 20404, $"The requested resource /2010-04-01/Accounts/{accountSid}/Messages/{sid}.json was not found", 404);
+            return;
+        }
+        switch (ctx.Request.Method)
+        {
+            case "GET":
+                await Entra.WriteJson(ctx, 200, ToJson(msg));
+                return;
+            case "POST":
+                var form = ctx.Request.HasFormContentType ? await ctx.Request.ReadFormAsync(ctx.RequestAborted) : null;
+                if (form == null || !form.TryGetValue("Body", out var b))
+                {
+                    await WriteError(ctx, 21619, "A text message body or media urls must be specified.", 400);
+                    return;
+                }
+                if (b.ToString().Length != 0)
+                {
+                    await WriteError(ctx, 20009, "Message body can only be updated to an empty string (redaction).", 400);
+                    return;
+                }
+                msg.Body = "";
+                msg.DateUpdated = _emu.Clock.UtcNow;
+                await Entra.WriteJson(ctx, 200, ToJson(msg));
+                return;
+            case "DELETE":
+                msg.Deleted = true;
+                ctx.Response.StatusCode = 204;
+                return;
+            default:
+                await WriteError(ctx, 20004, "Method not allowed", 405);
+                return;
+        }
+    }
+
+    public JsonArray DumpMessages()
+    {
+        var a = new JsonArray();
+        foreach (var m in _messages.Values.OrderBy(m => m.DateCreated))
+        {
+            var o = ToJson(m);
+            o["deleted"] = m.Deleted;
+            a.Add(o);
+        }
+        return a;
+    }
+}
