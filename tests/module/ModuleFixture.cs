@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using MfaPhone.Tests.Common;
+using MfaPhone.Testing;
 using Xunit;
 
 namespace MfaPhone.Module.Tests;
@@ -22,7 +22,7 @@ public sealed class ModuleFixture : IDisposable
         Emulator = EmulatorProcess.Start("--tenant", tenant, "--seed", "7");
     }
 
-    public string Endpoint => Emulator.BaseUrl.TrimEnd('/');
+    public string Endpoint => Emulator.BaseUrl.ToString().TrimEnd('/');
 
     /// <summary>A script prefix that signs in to the emulator with the given app.</summary>
     public string Connect(string clientId = ClientId, string secret = ClientSecret, string extra = "") =>

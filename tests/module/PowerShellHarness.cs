@@ -90,13 +90,19 @@ public sealed class PowerShellHarness : IDisposable
         }
     }
 
-    /// <summary>Runs a script; $args holds <paramref name="args"/>. Never throws for script errors.</summary>
+    /// <summary>
+    /// Runs a script; $args holds <paramref name="args"/>. A terminating error of a cmdlet
+    /// (ThrowTerminatingError) ends the script and lands in <see cref="PsResult.Terminating"/>;
+    /// non-terminating errors go to <see cref="PsResult.Errors"/>. Never throws for script errors.
+    /// </summary>
     public PsResult Run(string script, params object?[] args)
     {
         var result = new PsResult();
         using var ps = PowerShell.Create();
         ps.Runspace = _runspace;
-        ps.AddScript(script);
+        // A cmdlet's terminating error only ends its statement; rethrowing from catch ends the
+        // script, so tests can tell terminating from non-terminating errors apart.
+        ps.AddScript("try {\n" + script + "\n} catch { throw }");
         foreach (var a in args) ps.AddArgument(a);
         ps.Streams.Error.DataAdded += (s, e) => result.Errors.Add(ps.Streams.Error[e.Index]);
         ps.Streams.Verbose.DataAdded += (s, e) => result.Verbose.Add(ps.Streams.Verbose[e.Index].Message);
