@@ -85,16 +85,16 @@ run_pwsh() {
 
 task_demo() {
     task_build
-    local out="$build_dir/demo" port_line port pid
+    local out="$build_dir/demo" port_line port
     mkdir -p "$out"
     log "starting the emulator with the demo tenant"
     dotnet "$build_dir/emulator/mfaphone-emulator.dll" --port 0 --tenant "$root/emulator/tenants/demo.json" \
         --seed 1 >"$out/emulator.out" 2>"$out/emulator.err" &
-    pid=$!
-    trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+    emulator_pid=$!
+    trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null || true' EXIT
     for _ in $(seq 1 200); do
         grep -q "mfaphone-emulator ready" "$out/emulator.out" 2>/dev/null && break
-        kill -0 "$pid" 2>/dev/null || { cat "$out/emulator.err" >&2; die "the emulator exited early"; }
+        kill -0 "$emulator_pid" 2>/dev/null || { cat "$out/emulator.err" >&2; die "the emulator exited early"; }
         sleep 0.1
     done
     port_line=$(grep -m1 "listening on http://" "$out/emulator.out") || die "the emulator did not report its port"
