@@ -57,7 +57,7 @@ public static class Control
         g.MapGet("/counters", () => Ok(emu.Counters.ToJson())).WithDisplayName("counters");
         g.MapPost("/counters/reset", () => { emu.Counters.Reset(); return Ok(emu.Counters.ToJson()); }).WithDisplayName("counters.reset");
 
-        g.MapPost("/generate", async (HttpContext ctx) => Json(201, Generator.Generate(emu, await ReadJson(ctx)))).WithDisplayName("generate");
+        g.MapPost("/generate", async (HttpContext ctx) => { var body = await ReadJson(ctx); return Json(201, Generator.Generate(emu, body)); }).WithDisplayName("generate");
 
         // ---- apps, certificates, permissions ----
         g.MapPost("/tenants/{tenant}/apps", async (HttpContext ctx, string tenant) =>
@@ -166,7 +166,7 @@ public static class Control
         }).WithDisplayName("users.delete");
 
         // ---- tokens minted directly (for tests of expiry, roles, tenants) ----
-        g.MapPost("/tokens", async (HttpContext ctx) => Ok(MintToken(emu, await ReadJson(ctx)))).WithDisplayName("tokens.mint");
+        g.MapPost("/tokens", async (HttpContext ctx) => { var body = await ReadJson(ctx); return Ok(MintToken(emu, body)); }).WithDisplayName("tokens.mint");
 
         // ---- device code ----
         g.MapGet("/devicecodes", () =>

@@ -206,7 +206,7 @@ public static class Entra
         if (string.IsNullOrEmpty(resource)) { await Fail(400, "The 'resource' parameter is required."); return; }
         var (mi, tenant) = FindManagedIdentity(emu, q["client_id"], q["principal_id"].Count > 0 ? q["principal_id"] : q["object_id"], q["mi_res_id"]);
         if (mi == null || tenant == null) { await Fail(400, "No managed identity found for specified ClientId/ResourceId/PrincipalId."); return; }
-        var aud = GraphAudienceFromResource(emu, resource);
+        var aud = MiAudience(emu, resource);
         if (aud == null) { await Fail(400, $"AADSTS500011: The resource principal named {resource} was not found in the tenant named {tenant.Id}."); return; }
         var (token, lifetime) = IssueManagedIdentityToken(emu, tenant, mi, aud);
         await WriteJson(ctx, 200, new JsonObject
@@ -239,7 +239,7 @@ public static class Entra
         if (string.IsNullOrEmpty(resource)) { await Fail(400, "invalid_request", "Required audience parameter not specified"); return; }
         var (mi, tenant) = FindManagedIdentity(emu, q["client_id"], q["object_id"], q["msi_res_id"].Count > 0 ? q["msi_res_id"] : q["mi_res_id"]);
         if (mi == null || tenant == null) { await Fail(400, "invalid_request", "Identity not found"); return; }
-        var aud = GraphAudienceFromResource(emu, resource);
+        var aud = MiAudience(emu, resource);
         if (aud == null) { await Fail(400, "invalid_resource", $"AADSTS500011: The resource principal named {resource} was not found in the tenant named {tenant.Id}."); return; }
         var (token, lifetime) = IssueManagedIdentityToken(emu, tenant, mi, aud);
         long now = emu.Clock.UnixNow;
@@ -617,6 +617,14 @@ public static class Entra
         if (string.Equals(r, Clouds.GraphAppId, StringComparison.OrdinalIgnoreCase)) return Clouds.GraphAppId;
         return null;
     }
+
+    /// <summary>Other first-party resources a managed identity may ask for (Graph rejects their tokens).</summary>
+    private static readonly string[] OtherResources =
+        { "https://management.azure.com", "https://management.core.windows.net", "https://vault.azure.net", "https://storage.azure.com" };
+
+    private static string? MiAudience(Emu emu, string resource) =>
+        GraphAudienceFromResource(emu, resource)
+        ?? (OtherResources.Contains(resource.TrimEnd('/'), StringComparer.OrdinalIgnoreCase) ? resource : null);
 
     private static readonly HashSet<string> OidcScopes = new(StringComparer.OrdinalIgnoreCase) { "openid", "profile", "email", "offline_access" };
 

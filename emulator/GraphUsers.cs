@@ -15,6 +15,8 @@ public static class Users
         "id", "userPrincipalName", "displayName", "givenName", "surname", "mail", "jobTitle", "department", "officeLocation",
         "preferredLanguage", "mobilePhone", "businessPhones", "usageLocation", "accountEnabled", "userType",
         "onPremisesImmutableId", "onPremisesSyncEnabled", "onPremisesExtensionAttributes",
+        "city", "country", "companyName", "employeeId", "postalCode", "state", "streetAddress", "faxNumber",
+        "otherMails", "proxyAddresses", "identities", "createdDateTime", "ageGroup", "employeeType",
     };
 
     private static readonly string[] ReadPermissions = { "User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All" };
@@ -64,6 +66,13 @@ public static class Users
                 "onPremisesImmutableId" => u.OnPremisesImmutableId,
                 "onPremisesSyncEnabled" => u.OnPremisesSyncEnabled ? true : null,
                 "onPremisesExtensionAttributes" => ExtensionAttributes(u),
+                "otherMails" or "proxyAddresses" => new JsonArray(),
+                "identities" => new JsonArray(new JsonObject
+                {
+                    ["signInType"] = "userPrincipalName",
+                    ["issuer"] = u.UserPrincipalName.Contains('@') ? u.UserPrincipalName[(u.UserPrincipalName.LastIndexOf('@') + 1)..] : "",
+                    ["issuerAssignedId"] = u.UserPrincipalName,
+                }),
                 _ => null,
             };
         return o;
@@ -103,8 +112,16 @@ public static class Users
     {
         RequireRead(req.Caller, null);
         if (q.ContainsKey("$skip")) throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
-        if (q.ContainsKey("$orderby") && !Eventual(req) && !q["$orderby"].Trim().Equals("displayName", StringComparison.OrdinalIgnoreCase) && !q["$orderby"].Trim().Equals("userPrincipalName", StringComparison.OrdinalIgnoreCase))
-            throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+        string? orderBy = null;
+        bool orderDesc = false;
+        if (q.TryGetValue("$orderby", out var ob))
+        {
+            var parts = ob.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            orderBy = parts[0].Equals("displayName", StringComparison.OrdinalIgnoreCase) ? "displayName"
+                : parts[0].Equals("userPrincipalName", StringComparison.OrdinalIgnoreCase) ? "userPrincipalName"
+                : throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+            orderDesc = parts.Length > 1 && parts[1].Equals("desc", StringComparison.OrdinalIgnoreCase);
+        }
         var props = ParseSelect(q);
         int top = 100;
         if (q.TryGetValue("$top", out var ts))
@@ -123,6 +140,8 @@ public static class Users
             if (filter.Advanced is string advProp && !(eventual && count))
                 throw new GraphError(400, "Request_UnsupportedQuery", $"Unsupported or invalid query filter clause specified for property '{advProp}' of resource 'User'.");
         }
+        if (orderBy != null && filter != null && !(eventual && count))
+            throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
         int offset = 0;
         if (q.TryGetValue("$skiptoken", out var tok))
         {
@@ -134,9 +153,15 @@ public static class Users
         int total = 0;
         lock (t.Sync)
         {
-            for (int i = 0; i < t.Users.Count; i++)
+            IReadOnlyList<User> source = t.Users;
+            if (orderBy != null)
             {
-                var u = t.Users[i];
+                Func<User, string> key = orderBy == "displayName" ? u => u.DisplayName ?? "" : u => u.UserPrincipalName;
+                source = (orderDesc ? t.Users.OrderByDescending(key, StringComparer.OrdinalIgnoreCase) : t.Users.OrderBy(key, StringComparer.OrdinalIgnoreCase)).ToList();
+            }
+            for (int i = 0; i < source.Count; i++)
+            {
+                var u = source[i];
                 if (u.Deleted || (filter != null && !filter.Eval(u))) continue;
                 total++;
                 if (i < offset) continue;

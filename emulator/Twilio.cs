@@ -132,6 +132,12 @@ public sealed class TwilioService
             new("ToZip", toPlace.zip), new("NumSegments", Segments(body).ToString(CultureInfo.InvariantCulture)),
             new("MessageSid", messageSid), new("AccountSid", acct.AccountSid), new("From", from), new("ApiVersion", "2010-04-01"),
         };
+        if (req?["rawParams"] is JsonObject raw)
+        {
+            // exactly these parameters (for signature test vectors)
+            p.Clear();
+            foreach (var kv in raw) p.Add(new(kv.Key, kv.Value?.ToString() ?? ""));
+        }
         if (req?["extra"] is JsonObject extra)
             foreach (var kv in extra)
             {
@@ -145,7 +151,7 @@ public sealed class TwilioService
             _messages[messageSid] = new TwilioMessage
             {
                 Sid = messageSid, AccountSid = acct.AccountSid, From = from, To = to, Body = body, NumSegments = Segments(body),
-                MessagingServiceSid = p.First(x => x.Key == "MessagingServiceSid").Value, DateCreated = now, DateUpdated = now,
+                MessagingServiceSid = p.FirstOrDefault(x => x.Key == "MessagingServiceSid").Value, DateCreated = now, DateUpdated = now,
             };
 
         // The URL Twilio signs is the configured one (a public URL behind a proxy may differ from where it is sent).
