@@ -26,9 +26,13 @@ public sealed class ModuleFixture : IDisposable
 
     /// <summary>A script prefix that signs in to the emulator with the given app.</summary>
     public string Connect(string clientId = ClientId, string secret = ClientSecret, string extra = "") =>
+        ConnectScript(Endpoint, clientId, secret, extra);
+
+    /// <summary>A script prefix that signs in to the emulator at <paramref name="endpoint"/>.</summary>
+    public static string ConnectScript(string endpoint, string clientId = ClientId, string secret = ClientSecret, string extra = "") =>
         "$secret = [System.Net.NetworkCredential]::new('', '" + secret + "').SecurePassword\n" +
         $"Connect-MfaGraph -TenantId '{TenantId}' -ClientId '{clientId}' -ClientSecret $secret " +
-        $"-AuthorityHost '{Endpoint}' -GraphEndpoint '{Endpoint}' {extra}\n";
+        $"-AuthorityHost '{endpoint}' -GraphEndpoint '{endpoint}' {extra}\n";
 
     public void Dispose() => Emulator.Dispose();
 }

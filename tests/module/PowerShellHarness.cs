@@ -58,6 +58,8 @@ public sealed class PowerShellHarness : IDisposable
 {
     private readonly Runspace _runspace;
 
+    public Runspace Runspace => _runspace;
+
     public PowerShellHarness(string? modulePath = null)
     {
         var iss = InitialSessionState.CreateDefault2();
