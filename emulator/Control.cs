@@ -211,7 +211,7 @@ public static class Control
         {
             var body = await ReadJson(ctx);
             emu.Throttler.Settings.Apply(body);
-            if (body.Bool("resetBudgets") == true) emu.Throttler.Reset();
+            if (body.Bool("resetBudgets") == true) emu.Throttler.ResetBudgets();
             return Ok(emu.Throttler.Settings.ToJson());
         }).WithDisplayName("throttling.set");
         g.MapGet("/faults", () => Ok(emu.Faults.ToJson())).WithDisplayName("faults.get");

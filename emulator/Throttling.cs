@@ -35,6 +35,15 @@ public sealed class ThrottleSettings
         ["tenantWriteWindowSeconds"] = TenantWriteWindowSeconds,
     };
 
+    public ThrottleSettings Clone() => (ThrottleSettings)MemberwiseClone();
+
+    public void CopyFrom(ThrottleSettings o)
+    {
+        Enabled = o.Enabled; WindowSeconds = o.WindowSeconds; FixedLimit = o.FixedLimit; LimitSmall = o.LimitSmall;
+        LimitMedium = o.LimitMedium; LimitLarge = o.LimitLarge; WriteLimit = o.WriteLimit; WriteWindowSeconds = o.WriteWindowSeconds;
+        TenantWriteLimit = o.TenantWriteLimit; TenantWriteWindowSeconds = o.TenantWriteWindowSeconds;
+    }
+
     public void Apply(JsonNode? n)
     {
         if (n is not JsonObject o) return;
@@ -65,10 +74,28 @@ public sealed class Throttler
     private readonly object _lock = new();
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
 
-    public Throttler(ThrottleSettings s) => _s = s;
+    private readonly ThrottleSettings _initial;
+
+    public Throttler(ThrottleSettings s)
+    {
+        _s = s;
+        _initial = s.Clone();
+    }
+
     public ThrottleSettings Settings => _s;
 
-    public void Reset() { lock (_lock) _windows.Clear(); }
+    /// <summary>Clears the budgets (windows) only.</summary>
+    public void ResetBudgets() { lock (_lock) _windows.Clear(); }
+
+    /// <summary>Clears the budgets and restores the command-line settings.</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _windows.Clear();
+            _s.CopyFrom(_initial);
+        }
+    }
 
     /// <summary>RU cost of a request (graph.md): GET /users (list or one) 2, other GETs 1,
     /// writes 1; $select −1, $expand +1, $top under 20 −1; never below 1.</summary>
