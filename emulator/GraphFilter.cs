@@ -62,6 +62,8 @@ public static class Filter
         ["givenName"] = "givenName", ["surname"] = "surname", ["accountEnabled"] = "accountEnabled", ["userType"] = "userType",
         ["usageLocation"] = "usageLocation", ["jobTitle"] = "jobTitle", ["department"] = "department",
         ["onPremisesSyncEnabled"] = "onPremisesSyncEnabled", ["mobilePhone"] = "mobilePhone",
+        ["city"] = "city", ["country"] = "country", ["companyName"] = "companyName", ["employeeId"] = "employeeId",
+        ["postalCode"] = "postalCode", ["state"] = "state", ["officeLocation"] = "officeLocation", ["preferredLanguage"] = "preferredLanguage",
     };
 
     private static object? Value(User u, string prop)
@@ -83,7 +85,9 @@ public static class Filter
             "department" => u.Department,
             "onPremisesSyncEnabled" => u.OnPremisesSyncEnabled ? true : null,
             "mobilePhone" => u.MobilePhone,
-            _ => null,
+            "officeLocation" => u.OfficeLocation,
+            "preferredLanguage" => u.PreferredLanguage,
+            _ => null, // city, country, … are not modelled: always null
         };
     }
 

@@ -11,7 +11,7 @@ public static partial class PhoneMethods
     private static readonly string[] AppRead = { "UserAuthMethod-Phone.Read.All", "UserAuthMethod-Phone.ReadWrite.All", "UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All" };
     private static readonly string[] AppWrite = { "UserAuthMethod-Phone.ReadWrite.All", "UserAuthenticationMethod.ReadWrite.All" };
     private static readonly string[] SelfRead = { "UserAuthMethod-Phone.Read", "UserAuthMethod-Phone.ReadWrite", "UserAuthenticationMethod.Read", "UserAuthenticationMethod.ReadWrite" };
-    private static readonly string[] SelfWrite = { "UserAuthMethod-Phone.ReadWrite", "UserAuthenticationMethod.ReadWrite" };
+    private static readonly string[] SelfWrite = { "UserAuthMethod-Phone.ReadWrite", "UserAuthenticationMethod.ReadWrite" }; // read own only
     private static readonly string[] AdminReadRoles = { DirectoryRoles.GlobalAdministrator, DirectoryRoles.PrivilegedAuthenticationAdministrator, DirectoryRoles.AuthenticationAdministrator, DirectoryRoles.GlobalReader };
     private static readonly string[] AdminWriteRoles = { DirectoryRoles.GlobalAdministrator, DirectoryRoles.PrivilegedAuthenticationAdministrator, DirectoryRoles.AuthenticationAdministrator };
 
@@ -29,7 +29,10 @@ public static partial class PhoneMethods
             return false;
         }
         bool self = c.UserId == target.Id;
-        if (self && (c.HasAny(write ? SelfWrite : SelfRead) || c.HasAny(appPerms))) return false;
+        // Users may read, but not change, their own phone methods through Graph ("self-service
+        // operations aren't supported").
+        if (self && write) throw Denied();
+        if (self && (c.HasAny(SelfRead) || c.HasAny(SelfWrite) || c.HasAny(appPerms))) return false;
         if (!c.HasAny(appPerms)) throw Denied();
         if (!c.HasRole(write ? AdminWriteRoles : AdminReadRoles)) throw Denied();
         bool privileged = c.HasRole(DirectoryRoles.GlobalAdministrator, DirectoryRoles.PrivilegedAuthenticationAdministrator);

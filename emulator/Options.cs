@@ -80,7 +80,10 @@ Throttling (resource units per app per tenant per window; documented defaults)
   --ru-limit-large N
   --write-limit N           Writes per app per tenant per write window. Default 3000.
   --write-window SECONDS    Default 150.
-  --tenant-write-limit N    Writes per tenant across apps per 300 s. Default 18000.
+  --tenant-write-limit N    Writes per tenant across apps per window. Default 18000.
+  --tenant-write-window S   Default 300.
+  --app-ru-limit N          RU per app across all tenants per 20 s. Default 150000.
+  --app-write-limit N       Writes per app across all tenants per 300 s. Default 70000.
   --no-throttling           Disable the RU and write budgets.
 
 Latency and faults (each also settable with POST /control/faults)
@@ -93,6 +96,11 @@ Latency and faults (each also settable with POST /control/faults)
   --stall-ms MS             Stall length. Default 120000.
   --throttle-rate R         Fraction of Graph requests answered 429 (a "429 storm").
   --token-outage-rate R     Fraction of token-endpoint requests answered 503.
+  --token-outage SECONDS    Token endpoint answers 503 for the first SECONDS after start
+                            (an outage window; POST /control/faults tokenOutageSeconds).
+  --storm SECONDS           Graph answers every request 429 for the first SECONDS after start
+                            (a 429 storm; POST /control/faults stormSeconds).
+  --storm-retry-after S     Retry-After of storm and scripted 429s. Default 2.5.
   --fault-scope SCOPE       graph | entra | all: where --fault-rate/--reset-rate/--stall-rate
                             apply. Default graph.
 
@@ -174,6 +182,9 @@ then "mfaphone-emulator ready". SIGTERM / SIGINT stop it cleanly.
                 case "--write-limit": o.Throttle.WriteLimit = NextInt(); break;
                 case "--write-window": o.Throttle.WriteWindowSeconds = NextDouble(); break;
                 case "--tenant-write-limit": o.Throttle.TenantWriteLimit = NextInt(); break;
+                case "--tenant-write-window": o.Throttle.TenantWriteWindowSeconds = NextDouble(); break;
+                case "--app-ru-limit": o.Throttle.AppLimit = NextInt(); break;
+                case "--app-write-limit": o.Throttle.AppWriteLimit = NextInt(); break;
                 case "--no-throttling": o.Throttle.Enabled = false; break;
                 case "--latency": o.Faults.Latency = LatencySpec.Parse("fixed:" + Next()); break;
                 case "--latency-dist": o.Faults.Latency = LatencySpec.Parse(Next()); break;
@@ -187,6 +198,9 @@ then "mfaphone-emulator ready". SIGTERM / SIGINT stop it cleanly.
                 case "--stall-ms": o.Faults.StallMs = NextInt(); break;
                 case "--throttle-rate": o.Faults.ThrottleRate = NextRate(); break;
                 case "--token-outage-rate": o.Faults.TokenOutageRate = NextRate(); break;
+                case "--token-outage": o.Faults.TokenOutageUntil = DateTimeOffset.UtcNow.AddSeconds(NextDouble()); break;
+                case "--storm": o.Faults.StormUntil = DateTimeOffset.UtcNow.AddSeconds(NextDouble()); break;
+                case "--storm-retry-after": o.Faults.StormRetryAfter = NextDouble(); break;
                 case "--fault-scope":
                     o.Faults.Scope = Next();
                     if (o.Faults.Scope is not ("graph" or "entra" or "all")) throw new ArgumentException("--fault-scope must be graph, entra or all");

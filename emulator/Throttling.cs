@@ -17,6 +17,11 @@ public sealed class ThrottleSettings
     public double WriteWindowSeconds { get; set; } = 150;
     public int TenantWriteLimit { get; set; } = 18000;
     public double TenantWriteWindowSeconds { get; set; } = 300;
+    /// <summary>Per application across all tenants: 150,000 RU per 20 s and 70,000 writes per 5 min.</summary>
+    public int AppLimit { get; set; } = 150_000;
+    public double AppWindowSeconds { get; set; } = 20;
+    public int AppWriteLimit { get; set; } = 70_000;
+    public double AppWriteWindowSeconds { get; set; } = 300;
 
     public int LimitFor(int tenantUsers) =>
         FixedLimit ?? (tenantUsers < 50 ? LimitSmall : tenantUsers <= 500 ? LimitMedium : LimitLarge);
@@ -33,6 +38,10 @@ public sealed class ThrottleSettings
         ["writeWindowSeconds"] = WriteWindowSeconds,
         ["tenantWriteLimit"] = TenantWriteLimit,
         ["tenantWriteWindowSeconds"] = TenantWriteWindowSeconds,
+        ["appLimit"] = AppLimit,
+        ["appWindowSeconds"] = AppWindowSeconds,
+        ["appWriteLimit"] = AppWriteLimit,
+        ["appWriteWindowSeconds"] = AppWriteWindowSeconds,
     };
 
     public ThrottleSettings Clone() => (ThrottleSettings)MemberwiseClone();
@@ -42,6 +51,7 @@ public sealed class ThrottleSettings
         Enabled = o.Enabled; WindowSeconds = o.WindowSeconds; FixedLimit = o.FixedLimit; LimitSmall = o.LimitSmall;
         LimitMedium = o.LimitMedium; LimitLarge = o.LimitLarge; WriteLimit = o.WriteLimit; WriteWindowSeconds = o.WriteWindowSeconds;
         TenantWriteLimit = o.TenantWriteLimit; TenantWriteWindowSeconds = o.TenantWriteWindowSeconds;
+        AppLimit = o.AppLimit; AppWindowSeconds = o.AppWindowSeconds; AppWriteLimit = o.AppWriteLimit; AppWriteWindowSeconds = o.AppWriteWindowSeconds;
     }
 
     public void Apply(JsonNode? n)
@@ -57,6 +67,10 @@ public sealed class ThrottleSettings
         if (n.Num("writeWindowSeconds") is double ww) WriteWindowSeconds = ww;
         if (n.Num("tenantWriteLimit") is double tw) TenantWriteLimit = (int)tw;
         if (n.Num("tenantWriteWindowSeconds") is double tww) TenantWriteWindowSeconds = tww;
+        if (n.Num("appLimit") is double al) AppLimit = (int)al;
+        if (n.Num("appWindowSeconds") is double aw) AppWindowSeconds = aw;
+        if (n.Num("appWriteLimit") is double awl) AppWriteLimit = (int)awl;
+        if (n.Num("appWriteWindowSeconds") is double aww) AppWriteWindowSeconds = aww;
     }
 }
 
@@ -130,8 +144,22 @@ public sealed class Throttler
                 return new ThrottleResult(false, Math.Max(0.001, retry), "ResourceUnitLimitExceeded",
                     $"Tenant_Application/ReadWrite/{appId}/{tenant.Id}", cost, ru.Used / limit);
             }
+            var app = Get("app/" + appId, now, _s.AppWindowSeconds);
+            if (app.Used + cost > _s.AppLimit)
+            {
+                double retry = (app.Start.AddSeconds(_s.AppWindowSeconds) - now).TotalSeconds;
+                return new ThrottleResult(false, Math.Max(0.001, retry), "ResourceUnitLimitExceeded",
+                    $"Application/ReadWrite/{appId}", cost, ru.Used / limit);
+            }
             if (write)
             {
+                var aw = Get("appw/" + appId, now, _s.AppWriteWindowSeconds);
+                if (aw.Used + 1 > _s.AppWriteLimit)
+                {
+                    double retry = (aw.Start.AddSeconds(_s.AppWriteWindowSeconds) - now).TotalSeconds;
+                    return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
+                        $"Application/Write/{appId}", cost, ru.Used / limit);
+                }
                 var wr = Get("w/" + scopeBase, now, _s.WriteWindowSeconds);
                 var tw = Get("tw/" + tenant.Id, now, _s.TenantWriteWindowSeconds);
                 if (wr.Used + 1 > _s.WriteLimit)
@@ -148,8 +176,10 @@ public sealed class Throttler
                 }
                 wr.Used += 1;
                 tw.Used += 1;
+                aw.Used += 1;
             }
             ru.Used += cost;
+            app.Used += cost;
             return new ThrottleResult(true, 0, null, null, cost, ru.Used / limit);
         }
     }

@@ -157,31 +157,34 @@ public sealed class TwilioService
         // The URL Twilio signs is the configured one (a public URL behind a proxy may differ from where it is sent).
         string signUrl = req.Str("signatureUrl") ?? url;
         string target = url;
-        int hash = signUrl.IndexOf('#'); // fragment overrides (#rc=..) are not part of the signed URL
+        string fragment = "";
+        int hash = signUrl.IndexOf('#'); // connection overrides (#rc=..) are not part of the signed URL
         if (hash >= 0) signUrl = signUrl[..hash];
         hash = target.IndexOf('#');
-        if (hash >= 0) target = target[..hash];
+        if (hash >= 0) { fragment = target[(hash + 1)..]; target = target[..hash]; }
+        var overrides = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(fragment);
+        int retries = overrides.TryGetValue("rc", out var rcv) && int.TryParse(rcv, out var rc) ? Math.Clamp(rc, 0, 5) : 0;
+        var policy = overrides.TryGetValue("rp", out var rpv) ? rpv.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries) : new[] { "ct" };
+        int readTimeoutMs = overrides.TryGetValue("rt", out var rtv) && int.TryParse(rtv, out var rt) ? rt : _emu.Options.TwilioTimeoutSeconds * 1000;
+        bool RetryOn(string kind) => policy.Contains("all") || policy.Contains(kind);
+
         string signature;
-        HttpRequestMessage msg;
+        string? form = null;
+        string sendUrl = target;
         if (method == "POST")
         {
             signature = Sign(acct.AuthToken, signUrl, p);
-            var form = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
-            msg = new HttpRequestMessage(HttpMethod.Post, target) { Content = new StringContent(form, Encoding.UTF8) };
-            msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+            form = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
         }
         else
         {
             var qs = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
             string sep = signUrl.Contains('?') ? "&" : "?";
             signature = Sign(acct.AuthToken, signUrl + sep + qs, Array.Empty<KeyValuePair<string, string>>());
-            msg = new HttpRequestMessage(HttpMethod.Get, target + (target.Contains('?') ? "&" : "?") + qs);
+            sendUrl = target + (target.Contains('?') ? "&" : "?") + qs;
         }
         if (req.Bool("tamper") == true) signature = Convert.ToBase64String(SHA1.HashData(Encoding.UTF8.GetBytes(signature)));
-        msg.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
-        msg.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", req.Str("idempotencyToken") ?? _emu.Rng.NextGuid().ToString());
-        msg.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
-        msg.Headers.TryAddWithoutValidation("Accept", "*/*");
+        string idempotency = req.Str("idempotencyToken") ?? _emu.Rng.NextGuid().ToString();
 
         var result = new JsonObject
         {
@@ -189,34 +192,60 @@ public sealed class TwilioService
             ["url"] = target,
             ["method"] = method,
             ["signature"] = signature,
+            ["idempotencyToken"] = idempotency,
         };
+        var attempts = new JsonArray();
         var sw = Stopwatch.StartNew();
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            cts.CancelAfter(TimeSpan.FromSeconds(_emu.Options.TwilioTimeoutSeconds));
-            using var resp = await _http.SendAsync(msg, cts.Token);
-            var text = await resp.Content.ReadAsStringAsync(cts.Token);
-            var ctype = resp.Content.Headers.ContentType?.MediaType;
-            result["status"] = (int)resp.StatusCode;
-            result["responseContentType"] = resp.Content.Headers.ContentType?.ToString();
-            result["responseBody"] = text.Length > 4096 ? text[..4096] : text;
-            if ((int)resp.StatusCode is < 200 or > 299) { result["errorCode"] = 11200; result["error"] = "HTTP retrieval failure"; }
-            else if (text.Length == 0 || ctype == null) { result["errorCode"] = 12300; result["error"] = "Invalid Content-Type"; }
-            else if (!(ctype.Contains("xml") || ctype.StartsWith("text/", StringComparison.Ordinal))) { result["errorCode"] = 12300; result["error"] = "Invalid Content-Type"; }
+            var msg = new HttpRequestMessage(method == "POST" ? HttpMethod.Post : HttpMethod.Get, sendUrl);
+            if (form != null)
+            {
+                msg.Content = new StringContent(form, Encoding.UTF8);
+                msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+            }
+            msg.Headers.TryAddWithoutValidation("X-Twilio-Signature", signature);
+            msg.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", idempotency);
+            msg.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
+            msg.Headers.TryAddWithoutValidation("Accept", "*/*");
+            var a = new JsonObject();
+            string? failure = null;
+            try
+            {
+                using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                cts.CancelAfter(readTimeoutMs);
+                using var resp = await _http.SendAsync(msg, cts.Token);
+                var text = await resp.Content.ReadAsStringAsync(cts.Token);
+                var ctype = resp.Content.Headers.ContentType?.MediaType;
+                int status = (int)resp.StatusCode;
+                a["status"] = status;
+                a["responseContentType"] = resp.Content.Headers.ContentType?.ToString();
+                a["responseBody"] = text.Length > 4096 ? text[..4096] : text;
+                if (status is < 200 or > 299) { a["errorCode"] = 11200; a["error"] = "HTTP retrieval failure"; failure = status >= 500 ? "5xx" : "4xx"; }
+                else if (text.Length == 0 || ctype == null) { a["errorCode"] = 12300; a["error"] = "Invalid Content-Type"; }
+                else if (!(ctype.Contains("xml") || ctype.StartsWith("text/", StringComparison.Ordinal))) { a["errorCode"] = 12300; a["error"] = "Invalid Content-Type"; }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                a["status"] = null;
+                a["errorCode"] = 11205;
+                a["error"] = "HTTP connection failure: timed out waiting for the webhook";
+                failure = "rt";
+            }
+            catch (HttpRequestException e)
+            {
+                a["status"] = null;
+                a["errorCode"] = 11205;
+                a["error"] = "HTTP connection failure: " + e.Message;
+                failure = "ct";
+            }
+            finally { msg.Dispose(); }
+            attempts.Add(a);
+            if (failure == null || attempt >= retries || !RetryOn(failure)) break;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            result["status"] = null;
-            result["errorCode"] = 11205;
-            result["error"] = "HTTP connection failure: timed out waiting for the webhook";
-        }
-        catch (HttpRequestException e)
-        {
-            result["status"] = null;
-            result["errorCode"] = 11205;
-            result["error"] = "HTTP connection failure: " + e.Message;
-        }
+        var last = (JsonObject)attempts[^1]!;
+        foreach (var kv in last) result[kv.Key] = kv.Value?.DeepClone();
+        result["attempts"] = attempts;
         result["durationMs"] = sw.ElapsedMilliseconds;
         _deliveries.Enqueue((JsonObject)result.DeepClone());
         return (200, result);

@@ -259,6 +259,17 @@ public sealed class ThrottlingTests : EmulatorTest
     }
 
     [Fact]
+    public async Task AppLimitAcrossTenants_AppliesOverPerTenantBudgets()
+    {
+        await Emu.Control.SetThrottlingAsync(new { appLimit = 3 });
+        var t = await AppToken();
+        for (int i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await Graph(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}/authentication/phoneMethods", t)).resp.StatusCode);
+        var (resp, body) = await Graph(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}/authentication/phoneMethods", t);
+        AssertGraphError(resp, body, (HttpStatusCode)429, "TooManyRequests");
+        Assert.Equal($"Application/ReadWrite/{Demo.SyncAppId}", Header(resp, "x-ms-throttle-scope"));
+    }
+
+    [Fact]
     public async Task ThrottlingSettings_ReadableAndDisableable()
     {
         var s = await Emu.Control.SendAsync(HttpMethod.Get, "/control/throttling", null);

@@ -139,6 +139,24 @@ public sealed class DeterminismTests
     }
 
     [Fact]
+    public async Task StartupStormAndTokenOutageFlags()
+    {
+        using var emu = EmulatorProcess.StartWithDemoTenant("--storm", "600", "--token-outage", "600", "--storm-retry-after", "0.75");
+        using var http = emu.CreateHttpClient();
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["client_id"] = Demo.SyncAppId, ["client_secret"] = Demo.SyncAppSecret, ["scope"] = Demo.GraphScope, ["grant_type"] = "client_credentials",
+        });
+        var tokenResp = await http.PostAsync($"/{Demo.TenantId}/oauth2/v2.0/token", form);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, tokenResp.StatusCode);
+        var token = await emu.Control.MintTokenAsync(new { tenant = Demo.TenantId, roles = new[] { "User.Read.All" } });
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}") { Headers = { Authorization = new("Bearer", token) } };
+        var g = await http.SendAsync(req);
+        Assert.Equal((HttpStatusCode)429, g.StatusCode);
+        Assert.Equal("0.75", string.Join(",", g.Headers.GetValues("Retry-After")));
+    }
+
+    [Fact]
     public async Task LatencyDistribution_AndManyConcurrentRequests_AreServed()
     {
         using var emu = EmulatorProcess.StartWithDemoTenant("--latency-dist", "uniform:150:250", "--no-throttling");

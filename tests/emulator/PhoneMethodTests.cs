@@ -274,9 +274,11 @@ public sealed class PhoneMethodTests : EmulatorTest
         });
         var (resp, body) = await Graph(HttpMethod.Get, Methods(Demo.ZoeUpn), token);
         AssertGraphError(resp, body, HttpStatusCode.Forbidden, "Authorization_RequestDenied");
-        // but a user may read their own methods
+        // a user may read their own methods, but not change them through Graph (no self-service)
         var (self, _) = await Graph(HttpMethod.Get, "/v1.0/me/authentication/phoneMethods", token);
         Assert.Equal(HttpStatusCode.OK, self.StatusCode);
+        var (selfWrite, sw) = await Graph(HttpMethod.Post, "/v1.0/me/authentication/phoneMethods", token, new { phoneNumber = "+44 7700900123", phoneType = "mobile" });
+        AssertGraphError(selfWrite, sw, HttpStatusCode.Forbidden, "Authorization_RequestDenied");
     }
 
     [Fact]

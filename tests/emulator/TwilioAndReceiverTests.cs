@@ -152,6 +152,52 @@ public sealed class TwilioTests : EmulatorTest
         Assert.Equal("SM0123456789abcdef0123456789abcdef", r["messageSid"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task SendSms_ConnectionOverrides_RetryWithSameIdempotencyToken()
+    {
+        int calls = 0;
+        using var flaky = new WebhookTarget(async c =>
+        {
+            if (Interlocked.Increment(ref calls) == 1) { c.Response.StatusCode = 503; c.Response.Close(); return; }
+            c.Response.StatusCode = 200;
+            c.Response.ContentType = "text/xml";
+            await c.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes("<Response></Response>"));
+            c.Response.Close();
+        });
+        var r = await Emu.Control.SendSmsAsync(new { to = "+15005550006", body = "Code 111111", url = flaky.Url + "#rc=2&rp=5xx" });
+        Assert.Equal(200, r["status"]!.GetValue<int>());
+        Assert.Equal(2, r["attempts"]!.AsArray().Count);
+        Assert.Equal(2, flaky.Received.Count);
+        Assert.Equal(flaky.Received[0].headers["I-Twilio-Idempotency-Token"], flaky.Received[1].headers["I-Twilio-Idempotency-Token"]);
+        Assert.Equal(flaky.Received[0].body, flaky.Received[1].body); // a duplicate: same MessageSid
+        // the fragment is neither sent nor signed
+        Assert.Equal("/sms/inbound", flaky.Received[0].rawUrl);
+        var form = flaky.Received[0].body.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
+        Assert.Equal(Sign(Demo.TwilioAuthToken, flaky.Url, form), flaky.Received[0].headers["X-Twilio-Signature"]);
+    }
+
+    [Fact]
+    public async Task SendSms_NoRetryByDefault()
+    {
+        using var failing = new WebhookTarget(c => { c.Response.StatusCode = 503; c.Response.Close(); return Task.CompletedTask; });
+        var r = await Emu.Control.SendSmsAsync(new { to = "+15005550006", body = "x", url = failing.Url });
+        Assert.Single(r["attempts"]!.AsArray());
+        Assert.Single(failing.Received);
+    }
+
+    [Fact]
+    public async Task SendSms_GetMethod_SignsUrlWithQuery()
+    {
+        using var target = new WebhookTarget();
+        var r = await Emu.Control.SendSmsAsync(new { to = "+15005550006", body = "hi there", url = target.Url, method = "GET" });
+        var got = Assert.Single(target.Received);
+        Assert.Equal("GET", got.method);
+        Assert.Equal("", got.body);
+        var fullUrl = target.Url[..target.Url.IndexOf("/sms", StringComparison.Ordinal)] + got.rawUrl;
+        Assert.Equal(Sign(Demo.TwilioAuthToken, fullUrl, Array.Empty<KeyValuePair<string, string>>()), got.headers["X-Twilio-Signature"]);
+        Assert.Equal(r["signature"]!.GetValue<string>(), got.headers["X-Twilio-Signature"]);
+    }
+
     private HttpRequestMessage Rest(HttpMethod m, string path, string user, string pass, HttpContent? content = null)
     {
         var req = new HttpRequestMessage(m, $"/2010-04-01/Accounts/{Demo.TwilioAccountSid}/{path}") { Content = content };
