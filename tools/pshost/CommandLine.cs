@@ -119,7 +119,8 @@ internal sealed class CommandLine
                 break;
             }
 
-            if (!IsDash(arg[0]) && arg[0] != '/')
+            // pwsh accepts /Option only on Windows, where paths do not start with '/'.
+            if (!IsDash(arg[0]) && !(arg[0] == '/' && OperatingSystem.IsWindows()))
             {
                 // First positional argument: pwsh 6+ treats it as -File.
                 cl.TakeFile(args, ref i);
