@@ -411,6 +411,8 @@ public static partial class Graph
     {
         if (string.IsNullOrWhiteSpace(req.Body))
             throw new GraphError(400, "BadRequest", "Empty Payload. JSON content expected.");
+        if (!req.Headers.TryGetValue("Content-Type", out var contentType) || !contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
+            throw new GraphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
         try
         {
             return JsonNode.Parse(req.Body) as JsonObject

@@ -98,6 +98,13 @@ public sealed class PhoneMethodTests : EmulatorTest
         AssertGraphError(r4, b4, HttpStatusCode.BadRequest, "badRequest");
         var (r5, b5) = await Graph(HttpMethod.Post, Methods(Demo.AlexUpn), t, "{not json");
         AssertGraphError(r5, b5, HttpStatusCode.BadRequest, "BadRequest");
+        using var noType = new HttpRequestMessage(HttpMethod.Post, Methods(Demo.AlexUpn))
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes("{\"phoneNumber\":\"+44 7700900123\",\"phoneType\":\"mobile\"}")),
+        };
+        noType.Headers.Authorization = new("Bearer", t);
+        var r6 = await Http.SendAsync(noType);
+        Assert.Equal(HttpStatusCode.BadRequest, r6.StatusCode); // Content-Type: application/json is required
     }
 
     [Fact]
