@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Win32.SafeHandles;
 
 namespace MfaPhone.PsHost;
 
@@ -59,20 +60,50 @@ internal sealed partial class ConsoleIO
         {
         }
 
-        try
+        // Touching Console.InputEncoding/Console.In with a terminal on stdin makes .NET switch
+        // the terminal to keypad-transmit mode ("ESC[?1h ESC="); only do it for redirected input.
+        if (!InIsTerminal)
         {
-            Console.InputEncoding = Utf8;
-        }
-        catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or ArgumentException)
-        {
+            try
+            {
+                Console.InputEncoding = Utf8;
+            }
+            catch (Exception ex) when (ex is IOException or PlatformNotSupportedException or ArgumentException)
+            {
+            }
         }
 
-        Out = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(), Utf8, 4096) { AutoFlush = true, NewLine = "\n" });
-        Err = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError(), Utf8, 4096) { AutoFlush = true, NewLine = "\n" });
+        Out = TextWriter.Synchronized(new StreamWriter(OpenOutput(1), Utf8, 4096) { AutoFlush = true, NewLine = "\n" });
+        Err = TextWriter.Synchronized(new StreamWriter(OpenOutput(2), Utf8, 4096) { AutoFlush = true, NewLine = "\n" });
         In = new StreamReader(Console.OpenStandardInput(), Utf8, detectEncodingFromByteOrderMarks: false);
         Console.SetOut(Out);
         Console.SetError(Err);
-        Console.SetIn(TextReader.Synchronized(In));
+        if (!InIsTerminal)
+        {
+            Console.SetIn(TextReader.Synchronized(In));
+        }
+    }
+
+    /// <summary>
+    /// stdout/stderr as plain streams. Off Windows this is the file descriptor itself: .NET's
+    /// console stream would, on its first write, put a terminal on stdin into keypad-transmit
+    /// mode (it writes ESC[?1h ESC=) and leave it so.
+    /// </summary>
+    private static Stream OpenOutput(int fd)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            try
+            {
+                return new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            }
+            catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                // Closed or unusable descriptor: fall back to what .NET offers (a null stream if closed).
+            }
+        }
+
+        return fd == 1 ? Console.OpenStandardOutput() : Console.OpenStandardError();
     }
 
     [GeneratedRegex(@"\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")]
@@ -86,7 +117,7 @@ internal sealed partial class ConsoleIO
         lock (Lock)
         {
             ClearProgressLocked();
-            Out.Write(OutAnsi ? text : StripAnsi(text));
+            SafeWrite(Out, OutAnsi ? text : StripAnsi(text));
         }
     }
 
@@ -95,7 +126,22 @@ internal sealed partial class ConsoleIO
         lock (Lock)
         {
             ClearProgressLocked();
-            Err.Write(ErrAnsi ? text : StripAnsi(text));
+            SafeWrite(Err, ErrAnsi ? text : StripAnsi(text));
+        }
+    }
+
+    /// <summary>
+    /// Writes, ignoring a reader that went away (`| head`) or a closed descriptor, as .NET's
+    /// console streams and pwsh do: the script goes on, its output is dropped.
+    /// </summary>
+    private static void SafeWrite(TextWriter writer, string text)
+    {
+        try
+        {
+            writer.Write(text);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
         }
     }
 
@@ -112,7 +158,7 @@ internal sealed partial class ConsoleIO
             string pad = _progressLine != null && _progressLine.Length > line.Length
                 ? new string(' ', _progressLine.Length - line.Length)
                 : string.Empty;
-            Err.Write("\r" + line + pad + "\r");
+            SafeWrite(Err, "\r" + line + pad + "\r");
             _progressLine = line;
         }
     }
@@ -129,7 +175,7 @@ internal sealed partial class ConsoleIO
     {
         if (_progressLine != null)
         {
-            Err.Write("\r" + new string(' ', _progressLine.Length) + "\r");
+            SafeWrite(Err, "\r" + new string(' ', _progressLine.Length) + "\r");
             _progressLine = null;
         }
     }
@@ -145,7 +191,7 @@ internal sealed partial class ConsoleIO
                 Out.Flush();
                 Err.Flush();
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 // Reader went away (e.g. `| head`); nothing more to say.
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Management.Automation.Host;
 
 namespace MfaPhone.PsHost;
@@ -37,8 +38,15 @@ internal sealed class HostRawUserInterface : PSHostRawUserInterface
 
         if (io.OutIsTerminal)
         {
+            if (OperatingSystem.IsLinux() && TerminalColumns(1) is int linuxWidth and >= 20)
+            {
+                return linuxWidth;
+            }
+
             try
             {
+                // Off Linux only: on Unix this initialises .NET's terminal handling, which puts
+                // the terminal into keypad-transmit mode.
                 int w = Console.WindowWidth;
                 if (w >= 20)
                 {
@@ -51,6 +59,32 @@ internal sealed class HostRawUserInterface : PSHostRawUserInterface
         }
 
         return 120;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct WinSize
+    {
+        public ushort Rows;
+        public ushort Cols;
+        public ushort XPixel;
+        public ushort YPixel;
+    }
+
+    [DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static extern int Ioctl(int fd, nuint request, out WinSize size);
+
+    /// <summary>The terminal's width through TIOCGWINSZ (Linux), or null.</summary>
+    private static int? TerminalColumns(int fd)
+    {
+        const nuint TIOCGWINSZ = 0x5413;
+        try
+        {
+            return Ioctl(fd, TIOCGWINSZ, out WinSize ws) == 0 && ws.Cols > 0 ? ws.Cols : null;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
     }
 
     public override ConsoleColor ForegroundColor { get; set; } = ConsoleColor.Gray;

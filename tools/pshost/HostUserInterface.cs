@@ -33,6 +33,9 @@ internal sealed class HostUserInterface : PSHostUserInterface, IHostUISupportsMu
     private readonly Dictionary<(long Source, int Activity), ProgressRecord> _progress = new();
     private (long Source, int Activity)? _lastProgressKey;
     private string? _lastPlainProgress;
+    private const int ProgressRedrawMs = 50;
+    private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
+    private bool _progressDrawn;
 
     /// <summary>Out-String's capture buffers, per thread (the pipeline thread that formats into them).</summary>
     [ThreadStatic]
@@ -249,10 +252,14 @@ internal sealed class HostUserInterface : PSHostUserInterface, IHostUISupportsMu
             {
                 _io.ClearProgress();
             }
-            else
+            else if (_progressClock.ElapsedMilliseconds >= ProgressRedrawMs || !_progressDrawn)
             {
+                // Redraw at most ~20 times a second: tight loops call Write-Progress far more often.
                 _io.DrawProgress(FormatProgress(show, Math.Max(20, _rawUI.BufferSize.Width - 1)));
+                _progressClock.Restart();
             }
+
+            _progressDrawn = show != null;
         }
     }
 
@@ -264,6 +271,7 @@ internal sealed class HostUserInterface : PSHostUserInterface, IHostUISupportsMu
             _progress.Clear();
             _lastProgressKey = null;
             _lastPlainProgress = null;
+            _progressDrawn = false;
             _io.ClearProgress();
         }
     }
