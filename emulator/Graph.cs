@@ -73,8 +73,9 @@ public static partial class Graph
         try
         {
             if (fault.Kind == FaultKind.Error) throw FaultError(fault);
-            if (fault.Kind == FaultKind.Throttle) throw Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", null);
             var caller = Authenticate(ctx.Request.Headers.Authorization.ToString(), emu);
+            if (fault.Kind == FaultKind.Throttle)
+                throw Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", $"Tenant_Application/ReadWrite/{caller.AppId}/{caller.Tenant.Id}");
             string? body = null;
             if (ctx.Request.ContentLength != 0 && !HttpMethods.IsGet(ctx.Request.Method))
             {

@@ -136,7 +136,7 @@ public static class Batch
         {
             Interlocked.Increment(ref emu.Counters.Throttled);
             emu.Counters.Add(emu.Counters.RequestsByRouteStatus, "graph:batch.item 429");
-            return Graph.ErrorResponse(Graph.Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", null), emu, requestId, clientRequestId);
+            return Graph.ErrorResponse(Graph.Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", $"Tenant_Application/ReadWrite/{env.Caller.AppId}/{env.Caller.Tenant.Id}"), emu, requestId, clientRequestId);
         }
         if (fault.Kind == FaultKind.Error)
         {

@@ -14,6 +14,18 @@ public static class Routes
             emu.Counters.Enter();
             var sw = Stopwatch.StartNew();
             try { await next(ctx); }
+            catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
+            {
+                // A bug in the emulator: say where (type and route only, never messages that could echo input).
+                Console.Error.WriteLine($"mfaphone-emulator: internal error {e.GetType().Name} in {ctx.Items["route"] ?? ctx.Request.Method} at {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}");
+                if (!ctx.Response.HasStarted)
+                {
+                    ctx.Response.Clear();
+                    ctx.Response.StatusCode = 500;
+                    ctx.Response.ContentType = "application/json; charset=utf-8";
+                    await ctx.Response.WriteAsync("{\"error\":{\"code\":\"generalException\",\"message\":\"The emulator failed to process the request.\"}}");
+                }
+            }
             finally
             {
                 emu.Counters.Leave();

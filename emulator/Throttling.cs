@@ -149,7 +149,7 @@ public sealed class Throttler
             {
                 double retry = (app.Start.AddSeconds(_s.AppWindowSeconds) - now).TotalSeconds;
                 return new ThrottleResult(false, Math.Max(0.001, retry), "ResourceUnitLimitExceeded",
-                    $"Application/ReadWrite/{appId}", cost, ru.Used / limit);
+                    $"Application/ReadWrite/{appId}/{tenant.Id}", cost, ru.Used / limit);
             }
             if (write)
             {
@@ -158,7 +158,7 @@ public sealed class Throttler
                 {
                     double retry = (aw.Start.AddSeconds(_s.AppWriteWindowSeconds) - now).TotalSeconds;
                     return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
-                        $"Application/Write/{appId}", cost, ru.Used / limit);
+                        $"Application/Write/{appId}/{tenant.Id}", cost, ru.Used / limit);
                 }
                 var wr = Get("w/" + scopeBase, now, _s.WriteWindowSeconds);
                 var tw = Get("tw/" + tenant.Id, now, _s.TenantWriteWindowSeconds);
@@ -172,7 +172,7 @@ public sealed class Throttler
                 {
                     double retry = (tw.Start.AddSeconds(_s.TenantWriteWindowSeconds) - now).TotalSeconds;
                     return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
-                        $"Tenant/Write/{tenant.Id}", cost, ru.Used / limit);
+                        $"Tenant/Write/{appId}/{tenant.Id}", cost, ru.Used / limit);
                 }
                 wr.Used += 1;
                 tw.Used += 1;

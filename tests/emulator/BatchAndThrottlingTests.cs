@@ -233,6 +233,7 @@ public sealed class ThrottlingTests : EmulatorTest
         var (resp, body) = await Graph(HttpMethod.Patch, m, t, new { phoneNumber = "+1 2065550003", phoneType = "mobile" });
         AssertGraphError(resp, body, (HttpStatusCode)429, "TooManyRequests");
         Assert.Equal("WriteLimitExceeded", Header(resp, "x-ms-throttle-information"));
+        Assert.Equal($"Tenant_Application/Write/{Demo.SyncAppId}/{Demo.TenantId}", Header(resp, "x-ms-throttle-scope"));
         var ra = double.Parse(Header(resp, "Retry-After"), CultureInfo.InvariantCulture);
         Assert.InRange(ra, 100, 150); // the write window is 150 s
         // reads still go through
@@ -266,7 +267,7 @@ public sealed class ThrottlingTests : EmulatorTest
         for (int i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await Graph(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}/authentication/phoneMethods", t)).resp.StatusCode);
         var (resp, body) = await Graph(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}/authentication/phoneMethods", t);
         AssertGraphError(resp, body, (HttpStatusCode)429, "TooManyRequests");
-        Assert.Equal($"Application/ReadWrite/{Demo.SyncAppId}", Header(resp, "x-ms-throttle-scope"));
+        Assert.Equal($"Application/ReadWrite/{Demo.SyncAppId}/{Demo.TenantId}", Header(resp, "x-ms-throttle-scope")); // <Scope>/<Limit>/<ApplicationId>/<TenantId>
     }
 
     [Fact]
