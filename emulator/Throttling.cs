@@ -76,18 +76,20 @@ public sealed class ThrottleSettings
 
 public sealed record ThrottleResult(bool Allowed, double RetryAfterSeconds, string? Information, string? Scope, int Cost, double LimitPercentage);
 
+/// <summary>Token buckets (Graph's identity limits are "based on a token bucket algorithm"): each
+/// budget holds up to its limit and refills continuously at limit / window per second; a request
+/// that does not fit is answered 429 with Retry-After = the time until it would fit.</summary>
 public sealed class Throttler
 {
-    private sealed class Window
+    private sealed class Bucket
     {
-        public DateTimeOffset Start;
-        public double Used;
+        public double Tokens;
+        public DateTimeOffset At;
     }
 
     private readonly ThrottleSettings _s;
     private readonly object _lock = new();
-    private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
-
+    private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ThrottleSettings _initial;
 
     public Throttler(ThrottleSettings s)
@@ -98,15 +100,15 @@ public sealed class Throttler
 
     public ThrottleSettings Settings => _s;
 
-    /// <summary>Clears the budgets (windows) only.</summary>
-    public void ResetBudgets() { lock (_lock) _windows.Clear(); }
+    /// <summary>Refills every budget.</summary>
+    public void ResetBudgets() { lock (_lock) _buckets.Clear(); }
 
-    /// <summary>Clears the budgets and restores the command-line settings.</summary>
+    /// <summary>Refills the budgets and restores the command-line settings.</summary>
     public void Reset()
     {
         lock (_lock)
         {
-            _windows.Clear();
+            _buckets.Clear();
             _s.CopyFrom(_initial);
         }
     }
@@ -122,12 +124,20 @@ public sealed class Throttler
         return Math.Max(1, cost);
     }
 
-    private Window Get(string key, DateTimeOffset now, double windowSeconds)
+    private Bucket Get(string key, double capacity, double period, DateTimeOffset now)
     {
-        if (!_windows.TryGetValue(key, out var w) || now >= w.Start.AddSeconds(windowSeconds) || now < w.Start)
-            _windows[key] = w = new Window { Start = now, Used = 0 };
-        return w;
+        if (!_buckets.TryGetValue(key, out var b) || now < b.At)
+        {
+            _buckets[key] = b = new Bucket { Tokens = capacity, At = now };
+            return b;
+        }
+        b.Tokens = Math.Min(capacity, b.Tokens + (now - b.At).TotalSeconds * capacity / period);
+        b.At = now;
+        return b;
     }
+
+    private static double Wait(Bucket b, double need, double capacity, double period) =>
+        Math.Max(0.001, (need - b.Tokens) / (capacity / period));
 
     /// <summary>Charges a request; returns whether it may proceed and the headers' numbers.</summary>
     public ThrottleResult Charge(Tenant tenant, int tenantUsers, string appId, int cost, bool write, DateTimeOffset now)
@@ -136,51 +146,37 @@ public sealed class Throttler
         string scopeBase = $"{appId}/{tenant.Id}";
         lock (_lock)
         {
-            int limit = _s.LimitFor(tenantUsers);
-            var ru = Get("ru/" + scopeBase, now, _s.WindowSeconds);
-            if (ru.Used + cost > limit)
-            {
-                double retry = (ru.Start.AddSeconds(_s.WindowSeconds) - now).TotalSeconds;
-                return new ThrottleResult(false, Math.Max(0.001, retry), "ResourceUnitLimitExceeded",
-                    $"Tenant_Application/ReadWrite/{appId}/{tenant.Id}", cost, ru.Used / limit);
-            }
-            var app = Get("app/" + appId, now, _s.AppWindowSeconds);
-            if (app.Used + cost > _s.AppLimit)
-            {
-                double retry = (app.Start.AddSeconds(_s.AppWindowSeconds) - now).TotalSeconds;
-                return new ThrottleResult(false, Math.Max(0.001, retry), "ResourceUnitLimitExceeded",
-                    $"Application/ReadWrite/{appId}/{tenant.Id}", cost, ru.Used / limit);
-            }
+            double limit = _s.LimitFor(tenantUsers);
+            var ru = Get("ru/" + scopeBase, limit, _s.WindowSeconds, now);
+            double Used() => (limit - ru.Tokens) / limit;
+            if (ru.Tokens < cost)
+                return new ThrottleResult(false, Wait(ru, cost, limit, _s.WindowSeconds), "ResourceUnitLimitExceeded",
+                    $"Tenant_Application/ReadWrite/{appId}/{tenant.Id}", cost, Used());
+            var app = Get("app/" + appId, _s.AppLimit, _s.AppWindowSeconds, now);
+            if (app.Tokens < cost)
+                return new ThrottleResult(false, Wait(app, cost, _s.AppLimit, _s.AppWindowSeconds), "ResourceUnitLimitExceeded",
+                    $"Application/ReadWrite/{appId}/{tenant.Id}", cost, Used());
             if (write)
             {
-                var aw = Get("appw/" + appId, now, _s.AppWriteWindowSeconds);
-                if (aw.Used + 1 > _s.AppWriteLimit)
-                {
-                    double retry = (aw.Start.AddSeconds(_s.AppWriteWindowSeconds) - now).TotalSeconds;
-                    return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
-                        $"Application/Write/{appId}/{tenant.Id}", cost, ru.Used / limit);
-                }
-                var wr = Get("w/" + scopeBase, now, _s.WriteWindowSeconds);
-                var tw = Get("tw/" + tenant.Id, now, _s.TenantWriteWindowSeconds);
-                if (wr.Used + 1 > _s.WriteLimit)
-                {
-                    double retry = (wr.Start.AddSeconds(_s.WriteWindowSeconds) - now).TotalSeconds;
-                    return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
-                        $"Tenant_Application/Write/{appId}/{tenant.Id}", cost, ru.Used / limit);
-                }
-                if (tw.Used + 1 > _s.TenantWriteLimit)
-                {
-                    double retry = (tw.Start.AddSeconds(_s.TenantWriteWindowSeconds) - now).TotalSeconds;
-                    return new ThrottleResult(false, Math.Max(0.001, retry), "WriteLimitExceeded",
-                        $"Tenant/Write/{appId}/{tenant.Id}", cost, ru.Used / limit);
-                }
-                wr.Used += 1;
-                tw.Used += 1;
-                aw.Used += 1;
+                var aw = Get("appw/" + appId, _s.AppWriteLimit, _s.AppWriteWindowSeconds, now);
+                if (aw.Tokens < 1)
+                    return new ThrottleResult(false, Wait(aw, 1, _s.AppWriteLimit, _s.AppWriteWindowSeconds), "WriteLimitExceeded",
+                        $"Application/Write/{appId}/{tenant.Id}", cost, Used());
+                var wr = Get("w/" + scopeBase, _s.WriteLimit, _s.WriteWindowSeconds, now);
+                if (wr.Tokens < 1)
+                    return new ThrottleResult(false, Wait(wr, 1, _s.WriteLimit, _s.WriteWindowSeconds), "WriteLimitExceeded",
+                        $"Tenant_Application/Write/{appId}/{tenant.Id}", cost, Used());
+                var tw = Get("tw/" + tenant.Id, _s.TenantWriteLimit, _s.TenantWriteWindowSeconds, now);
+                if (tw.Tokens < 1)
+                    return new ThrottleResult(false, Wait(tw, 1, _s.TenantWriteLimit, _s.TenantWriteWindowSeconds), "WriteLimitExceeded",
+                        $"Tenant/Write/{appId}/{tenant.Id}", cost, Used());
+                wr.Tokens -= 1;
+                tw.Tokens -= 1;
+                aw.Tokens -= 1;
             }
-            ru.Used += cost;
-            app.Used += cost;
-            return new ThrottleResult(true, 0, null, null, cost, ru.Used / limit);
+            ru.Tokens -= cost;
+            app.Tokens -= cost;
+            return new ThrottleResult(true, 0, null, null, cost, Used());
         }
     }
 
