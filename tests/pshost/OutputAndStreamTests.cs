@@ -89,13 +89,28 @@ public class OutputAndStreamTests
     {
         var r = PsHostProcess.Command(
             "function Get-Broken { [CmdletBinding()] param() Write-Error 'it broke' }; Get-Broken; " +
-            "Import-Module NoSuchModuleAnywhere; 'done'");
+            "Import-Module NoSuchModuleAnywhere; " +
+            "Write-Error 'quiet' -ErrorVariable ev 2>$null; $ev[0].FullyQualifiedErrorId; 'done'");
 
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal(new[] { "done" }, Lines.Of(r.StdOut));
+        Assert.Equal(new[] { "Microsoft.PowerShell.Commands.WriteErrorException", "done" }, Lines.Of(r.StdOut));
+        Assert.DoesNotContain("quiet", r.StdErr);
         var err = Lines.Of(r.StdErr);
         Assert.Equal("Get-Broken: it broke", err[0]);
         Assert.StartsWith("Import-Module: The specified module 'NoSuchModuleAnywhere' was not loaded", err[1]);
+    }
+
+    [Fact]
+    public void NativeCommands_StdoutIsOutput_StderrPassesThrough_Utf8()
+    {
+        var r = PsHostProcess.Command(
+            "sh -c \"printf 'Zoë native\\n'; printf 'native complaint\\n' >&2\"; " +
+            "$captured = sh -c \"printf 'Ångström\\n'\"; 'captured=' + $captured + ' len=' + $captured.Length; " +
+            "'lec=' + $LASTEXITCODE");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(new[] { "Zoë native", "captured=Ångström len=8", "lec=0" }, Lines.Of(r.StdOut));
+        Assert.Equal(new[] { "native complaint" }, Lines.Of(r.StdErr));
     }
 
     [Fact]

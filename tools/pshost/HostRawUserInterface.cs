@@ -38,9 +38,9 @@ internal sealed class HostRawUserInterface : PSHostRawUserInterface
 
         if (io.OutIsTerminal)
         {
-            if (OperatingSystem.IsLinux() && TerminalColumns(1) is int linuxWidth and >= 20)
+            if (OperatingSystem.IsLinux())
             {
-                return linuxWidth;
+                return TerminalColumns(1) is int linuxWidth and >= 20 ? linuxWidth : 120;
             }
 
             try

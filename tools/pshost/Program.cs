@@ -352,16 +352,24 @@ internal sealed class Runner : IDisposable
 
     private void InstallSignalHandlers()
     {
-        _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+        _sigint = TryRegister(PosixSignal.SIGINT, Program.ExitInterrupted);
+        _sigterm = TryRegister(PosixSignal.SIGTERM, Program.ExitTerminated);
+    }
+
+    private PosixSignalRegistration? TryRegister(PosixSignal signal, int exitCode)
+    {
+        try
         {
-            ctx.Cancel = true;
-            Interrupt(Program.ExitInterrupted);
-        });
-        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+            return PosixSignalRegistration.Create(signal, ctx =>
+            {
+                ctx.Cancel = true;
+                Interrupt(exitCode);
+            });
+        }
+        catch (Exception ex) when (ex is PlatformNotSupportedException or IOException)
         {
-            ctx.Cancel = true;
-            Interrupt(Program.ExitTerminated);
-        });
+            return null;
+        }
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using System.Management.Automation.Internal;
 using System.Management.Automation.Runspaces;
 using System.Security;
 using System.Text;
+using Microsoft.PowerShell.Commands;
 using Microsoft.PowerShell.Commands.Internal.Format;
 
 // The System.Management.Automation NuGet package has only the Microsoft.PowerShell.Core cmdlets
@@ -145,25 +146,6 @@ public sealed class WriteOutputCommand : PSCmdlet
         }
 
         WriteObject(InputObject, !NoEnumerate.IsPresent);
-    }
-}
-
-/// <summary>Exception type Write-Error uses for plain messages, as in pwsh.</summary>
-public sealed class WriteErrorException : SystemException
-{
-    public WriteErrorException()
-        : base("An error was written.")
-    {
-    }
-
-    public WriteErrorException(string message)
-        : base(message)
-    {
-    }
-
-    public WriteErrorException(string message, Exception innerException)
-        : base(message, innerException)
-    {
     }
 }
 
