@@ -158,9 +158,7 @@ public static class Control
             {
                 var u = t.FindUser(user);
                 if (u == null) return NotFound($"user {user}");
-                u.Deleted = true;
-                t.UsersByUpn.Remove(u.UserPrincipalName);
-                t.Touch(u);
+                t.DeleteUser(u);
                 return Results.NoContent();
             }
         }).WithDisplayName("users.delete");

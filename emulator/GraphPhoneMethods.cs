@@ -148,16 +148,9 @@ public static partial class PhoneMethods
     {
         if (p.Type != PhoneTypes.Mobile) { p.SmsSignInState = "notSupported"; return true; }
         if (!u.SmsSignInEnabledByPolicy) { p.SmsSignInState = "notAllowedByPolicy"; return true; }
-        bool taken = t.Users.Any(o => o != u && !o.Deleted && o.Phones.TryGetValue(PhoneTypes.Mobile, out var op)
-            && op.SmsSignInState == "ready" && SameNumber(op.Number, p.Number));
+        bool taken = t.SmsNumberHeldByOther(u, p.Number);
         p.SmsSignInState = taken ? "phoneNumberNotUnique" : "ready";
         return !taken;
-    }
-
-    private static bool SameNumber(string a, string b)
-    {
-        static string Digits(string s) { int x = s.IndexOf('x'); if (x >= 0) s = s[..x]; return new string(s.Where(char.IsDigit).ToArray()); }
-        return Digits(a) == Digits(b);
     }
 
     private static GraphError NotUnique() =>
@@ -179,7 +172,9 @@ public static partial class PhoneMethods
                 throw new GraphError(400, "badRequest", "An alternateMobile phone can only be added when the user has a mobile phone.");
             p = new PhoneMethod { Type = type!, Number = number! };
             unique = RegisterSmsSignIn(t, u, p);
+            t.SmsUnindex(u);
             u.Phones[type!] = p;
+            t.SmsReindex(u);
         }
         emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();
@@ -204,8 +199,10 @@ public static partial class PhoneMethods
             if (bodyType != null && bodyType != type)
                 throw new GraphError(400, "badRequest", $"The phoneType of an existing phone method cannot be changed (from '{type}' to '{bodyType}'). Add a method of the new type and delete the old one.");
             bool changed = !string.Equals(p.Number, number, StringComparison.Ordinal);
+            t.SmsUnindex(u);
             p.Number = number!;
             if (changed && type == PhoneTypes.Mobile) unique = RegisterSmsSignIn(t, u, p);
+            t.SmsReindex(u);
         }
         emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();
@@ -225,7 +222,9 @@ public static partial class PhoneMethods
                 throw new GraphError(400, "badRequest", $"The phone method '{methodId}' matches the user's current default authentication method, and cannot be deleted until the default authentication method is changed.");
             if (type == PhoneTypes.Mobile && u.Phones.ContainsKey(PhoneTypes.AlternateMobile))
                 throw new GraphError(400, "badRequest", "The mobile phone cannot be deleted while an alternateMobile phone exists. Delete the alternateMobile phone first, or update the mobile number instead.");
+            t.SmsUnindex(u);
             u.Phones.Remove(type);
+            t.SmsReindex(u);
         }
         emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
         return new GraphResponse { Status = 204 };
@@ -243,13 +242,15 @@ public static partial class PhoneMethods
             if (!u.Phones.TryGetValue(type, out var p)) throw NotFound(methodId);
             if (type != PhoneTypes.Mobile)
                 throw new GraphError(400, "badRequest", "SMS sign-in can only be enabled or disabled for a phone method of type mobile.");
+            if (enable && !u.SmsSignInEnabledByPolicy)
+                throw new GraphError(400, "badRequest", "The user is not enabled for SMS sign-in by the authentication methods policy.");
+            t.SmsUnindex(u);
             if (enable)
             {
-                if (!u.SmsSignInEnabledByPolicy)
-                    throw new GraphError(400, "badRequest", "The user is not enabled for SMS sign-in by the authentication methods policy.");
                 if (p.SmsSignInState != "ready") unique = RegisterSmsSignIn(t, u, p);
             }
             else p.SmsSignInState = u.SmsSignInEnabledByPolicy ? "notEnabled" : "notAllowedByPolicy";
+            t.SmsReindex(u);
         }
         emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();

@@ -165,7 +165,8 @@ public sealed class Tenant
     /// <summary>Lock guarding everything in this tenant.</summary>
     public object Sync { get; } = new();
 
-    public int ActiveUserCount => Users.Count(u => !u.Deleted);
+    /// <summary>Users not deleted (kept as a count: the throttling tier is looked up per request).</summary>
+    public int ActiveUserCount { get; private set; }
 
     public void AddUser(User u)
     {
@@ -175,6 +176,65 @@ public sealed class Tenant
         Users.Add(u);
         UsersById[u.Id] = u;
         UsersByUpn[u.UserPrincipalName] = u;
+        if (!u.Deleted) ActiveUserCount++;
+        InvalidateSmsIndex();
+    }
+
+    public void DeleteUser(User u)
+    {
+        if (u.Deleted) return;
+        u.Deleted = true;
+        UsersByUpn.Remove(u.UserPrincipalName);
+        ActiveUserCount--;
+        Touch(u);
+    }
+
+    // ---- which numbers are registered for SMS sign-in (mobile, smsSignInState ready) ----
+
+    private Dictionary<string, HashSet<User>>? _smsReady;
+
+    public static string NumberKey(string number)
+    {
+        int x = number.IndexOf('x');
+        if (x >= 0) number = number[..x];
+        return new string(number.Where(char.IsDigit).ToArray());
+    }
+
+    /// <summary>Forget the index (after bulk or control-API changes); it is rebuilt on next use.</summary>
+    public void InvalidateSmsIndex() => _smsReady = null;
+
+    private Dictionary<string, HashSet<User>> SmsIndex()
+    {
+        if (_smsReady != null) return _smsReady;
+        var d = new Dictionary<string, HashSet<User>>(StringComparer.Ordinal);
+        foreach (var u in Users)
+            if (!u.Deleted && u.Phones.TryGetValue(PhoneTypes.Mobile, out var m) && m.SmsSignInState == "ready")
+            {
+                var k = NumberKey(m.Number);
+                if (!d.TryGetValue(k, out var set)) d[k] = set = new HashSet<User>();
+                set.Add(u);
+            }
+        return _smsReady = d;
+    }
+
+    /// <summary>True if a user other than <paramref name="u"/> holds the number for SMS sign-in.</summary>
+    public bool SmsNumberHeldByOther(User u, string number) =>
+        SmsIndex().TryGetValue(NumberKey(number), out var set) && set.Any(o => o != u && !o.Deleted);
+
+    /// <summary>Call before changing a user's mobile method (keeps the index exact).</summary>
+    public void SmsUnindex(User u)
+    {
+        if (_smsReady == null || !u.Phones.TryGetValue(PhoneTypes.Mobile, out var m)) return;
+        if (_smsReady.TryGetValue(NumberKey(m.Number), out var set)) set.Remove(u);
+    }
+
+    /// <summary>Call after changing a user's mobile method.</summary>
+    public void SmsReindex(User u)
+    {
+        if (_smsReady == null || u.Deleted || !u.Phones.TryGetValue(PhoneTypes.Mobile, out var m) || m.SmsSignInState != "ready") return;
+        var k = NumberKey(m.Number);
+        if (!_smsReady.TryGetValue(k, out var set)) _smsReady[k] = set = new HashSet<User>();
+        set.Add(u);
     }
 
     public User? FindUser(string idOrUpn)
@@ -185,7 +245,11 @@ public sealed class Tenant
         return u is { Deleted: false } ? u : null;
     }
 
-    public void Touch(User u) => u.Version = ++Version;
+    public void Touch(User u)
+    {
+        u.Version = ++Version;
+        InvalidateSmsIndex();
+    }
 }
 
 public sealed class TwilioAccount

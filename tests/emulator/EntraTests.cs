@@ -545,3 +545,35 @@ public sealed class TokenLifetimeTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(late)).StatusCode);
     }
 }
+
+/// <summary>--cloud: tokens are issued for, and Graph accepts only, the chosen cloud's Graph resource.</summary>
+public sealed class NationalCloudTests
+{
+    [Fact]
+    public async Task UsGov_IssuesGraphUsTokens_AndRejectsGlobalScope()
+    {
+        using var emu = MfaPhone.Testing.EmulatorProcess.StartWithDemoTenant("--cloud", "USGov");
+        using var http = emu.CreateHttpClient();
+        async Task<(HttpStatusCode, JsonNode)> Token(string scope)
+        {
+            var resp = await http.PostAsync($"/{Demo.TenantId}/oauth2/v2.0/token", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["client_id"] = Demo.SyncAppId, ["client_secret"] = Demo.SyncAppSecret, ["scope"] = scope, ["grant_type"] = "client_credentials",
+            }));
+            return (resp.StatusCode, JsonNode.Parse(await resp.Content.ReadAsStringAsync())!);
+        }
+        var (s1, b1) = await Token("https://graph.microsoft.us/.default");
+        Assert.Equal(HttpStatusCode.OK, s1);
+        var token = b1["access_token"]!.GetValue<string>();
+        var part = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        part += new string('=', (4 - part.Length % 4) % 4);
+        Assert.Equal("https://graph.microsoft.us", JsonNode.Parse(Convert.FromBase64String(part))!["aud"]!.GetValue<string>());
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/v1.0/users/{Demo.ZoeId}") { Headers = { Authorization = new("Bearer", token) } };
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(req)).StatusCode);
+
+        var (s2, b2) = await Token("https://graph.microsoft.com/.default");
+        Assert.Equal(HttpStatusCode.BadRequest, s2);
+        Assert.Equal(500011, b2["error_codes"]![0]!.GetValue<int>());
+        Assert.Equal("https://login.microsoftonline.us/error?code=500011", b2["error_uri"]!.GetValue<string>());
+    }
+}

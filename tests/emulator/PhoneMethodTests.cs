@@ -235,6 +235,23 @@ public sealed class PhoneMethodTests : EmulatorTest
     }
 
     [Fact]
+    public async Task SmsSignIn_NumberFreedByDisable_CanBeTakenThenConflictsOnReenable()
+    {
+        var t = await AppToken();
+        Assert.Equal(HttpStatusCode.NoContent, (await Graph(HttpMethod.Post, $"{Methods(Demo.ZoeUpn)}/{Demo.MobileId}/disableSmsSignIn", t)).resp.StatusCode);
+        var (created, cb) = await Graph(HttpMethod.Post, Methods(Demo.AlexUpn), t, new { phoneNumber = "+46 701234567", phoneType = "mobile" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("ready", cb!["smsSignInState"]!.GetValue<string>());
+        var (again, ab) = await Graph(HttpMethod.Post, $"{Methods(Demo.ZoeUpn)}/{Demo.MobileId}/enableSmsSignIn", t);
+        AssertGraphError(again, ab, HttpStatusCode.Conflict, "phoneNumberNotUnique");
+        var (_, zoe) = await Graph(HttpMethod.Get, $"{Methods(Demo.ZoeUpn)}/{Demo.MobileId}", t);
+        Assert.Equal("phoneNumberNotUnique", zoe!["smsSignInState"]!.GetValue<string>());
+        // Alex moves to another number: Zoë's number is free again
+        Assert.Equal(HttpStatusCode.NoContent, (await Graph(HttpMethod.Patch, $"{Methods(Demo.AlexUpn)}/{Demo.MobileId}", t, new { phoneNumber = "+46 707777777" })).resp.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Graph(HttpMethod.Post, $"{Methods(Demo.ZoeUpn)}/{Demo.MobileId}/enableSmsSignIn", t)).resp.StatusCode);
+    }
+
+    [Fact]
     public async Task SmsSignIn_OnlyForMobile_AndOnlyInPolicyScope()
     {
         var t = await AppToken();
