@@ -75,6 +75,18 @@ public class ExitCodeTests
     }
 
     [Fact]
+    public void FileWithoutPs1Extension_RunsAsScriptText_LikeAShebangScript()
+    {
+        using var dir = new TempDir();
+        string script = dir.Write("tool", "#!/usr/bin/env pwsh\nparam([string]$Who)\n\"hi $Who\"\nexit 6\n'not reached'\n");
+
+        var r = PsHostProcess.Run(new[] { "-File", script, "-Who", "Zoë" });
+
+        Assert.True(r.ExitCode == 6, r.ToString());
+        Assert.Equal("hi Zoë\n", r.StdOut);
+    }
+
+    [Fact]
     public void ThrowInAFile_Exits1_WithFileAndLineOnStderr()
     {
         using var dir = new TempDir();

@@ -55,10 +55,10 @@ public class InterruptTests
 
         try
         {
-            Assert.True(waiting.Wait(TimeSpan.FromSeconds(20)), "the cmdlet never started: " + stdout);
+            Assert.True(waiting.Wait(TimeSpan.FromSeconds(90)), "the cmdlet never started: " + stdout);
             var sw = Stopwatch.StartNew();
             PsHostProcess.Signal(p, signal);
-            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(8)), "the host did not stop after the signal");
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the host did not stop after the signal");
             p.WaitForExit();
 
             string output;
@@ -69,7 +69,8 @@ public class InterruptTests
 
             string errors = await stderr;
             Assert.True(p.ExitCode == expectedExit, $"exit {p.ExitCode}, expected {expectedExit}\n{output}\n{errors}");
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {sw.Elapsed}");
+            // The 10 s watchdog would also give 128+signal; the pipeline itself must have stopped first.
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(9), $"stopping took {sw.Elapsed}");
             Assert.Equal("StopProcessing ran", File.ReadAllText(marker));
             Assert.Equal(new[] { "cmdlet waiting", "finally ran" }, Lines.Of(output));
         }

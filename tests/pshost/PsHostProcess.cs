@@ -107,7 +107,7 @@ public static class PsHostProcess
         return psi;
     }
 
-    /// <summary>Runs the host to completion (30 s limit) with <paramref name="stdin"/> as its input.</summary>
+    /// <summary>Runs the host to completion (120 s limit: CI machines can be busy) with <paramref name="stdin"/> as its input.</summary>
     public static HostResult Run(IEnumerable<string> args, string? stdin = null, IDictionary<string, string?>? env = null,
         TimeSpan? timeout = null)
     {
@@ -123,7 +123,7 @@ public static class PsHostProcess
 
         p.StandardInput.Close();
 
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(120)))
         {
             p.Kill(entireProcessTree: true);
             throw new TimeoutException($"mfaphone-pwsh {string.Join(' ', args)} did not finish in time.");

@@ -18,7 +18,7 @@ public sealed class WaitMfaStopSignalCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         WriteObject("cmdlet waiting");
-        _stopped.Wait(TimeSpan.FromSeconds(25));
+        _stopped.Wait(TimeSpan.FromSeconds(120));
     }
 
     protected override void StopProcessing()

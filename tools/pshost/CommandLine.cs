@@ -34,20 +34,21 @@ internal sealed class CommandLine
     /// <summary>Arguments for the -File script, bound the way pwsh binds them.</summary>
     public List<CommandParameter> FileArguments { get; } = new();
 
-    /// <summary>Arguments after -Command text that pwsh would pass as $args (only for -Command -).</summary>
+    /// <summary>-NoProfile was given (accepted; profiles are never run anyway).</summary>
     public bool NoProfile { get; private set; }
 
+    /// <summary>-NonInteractive was given: prompts fail instead of reading stdin.</summary>
     public bool NonInteractive { get; private set; }
 
+    /// <summary>-ExecutionPolicy value (accepted; Unrestricted is used on Windows regardless).</summary>
     public string? ExecutionPolicy { get; private set; }
 
     /// <summary>Set when parsing failed; the host prints it and exits with 64.</summary>
     public string? Error { get; private set; }
 
-    // Parameter names in pwsh's order of precedence for abbreviations. A prefix that matches more
-    // than one entry is resolved to the first one, which is what pwsh does for its well-known
-    // short forms (-c → Command, -f → File, -e → ExecutionPolicy is *not* allowed in pwsh: -e
-    // means -EncodedCommand there, which this host does not support, so -e is reported as unknown).
+    // pwsh's parameter names. Short forms pwsh defines (-c, -f, -ep/-ex, -nop, -noni, -e/-ec ...)
+    // are resolved first; any other prefix must match exactly one name. The last five are pwsh
+    // parameters this host recognises but does not support (reported as such, exit 64).
     private static readonly string[] KnownParameters =
     {
         "Command", "File", "NoProfile", "NonInteractive", "ExecutionPolicy", "Help",

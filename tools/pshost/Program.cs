@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.IO;
 using System.Management.Automation;
+using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -124,17 +125,20 @@ internal sealed class Runner : IDisposable
         {
             // Parse first: a ParseException built from the parse errors carries the position
             // (InvocationInfo), so the error view shows the 'Line |' excerpt as pwsh does.
-            System.Management.Automation.Language.Parser.ParseInput(script, out _, out var parseErrors);
+            ScriptBlockAst ast = Parser.ParseInput(script, out _, out ParseError[] parseErrors);
             failure = parseErrors.Length > 0
                 ? new ParseException(parseErrors)
-                : Execute(_runspace.CreatePipeline(script, addToHistory: true), addOutputter: true,
-                    StdinInputFor(System.Management.Automation.Language.Parser.ParseInput(script, out _, out _)));
+                : Execute(_runspace.CreatePipeline(script, addToHistory: true), addOutputter: true, StdinInputFor(ast));
         }
         else
         {
             // Without this, `exit N` in the file only ends the script (pwsh sets the same flag).
             EngineInternals.TrySetRethrowExit(_runspace, true);
-            var command = new Command(filePath!, isScript: false, useLocalScope: false);
+            // As pwsh on Unix: a file without the .ps1 extension (a '#!/usr/bin/env pwsh' script)
+            // is read and run as script text; a .ps1 file runs as an external script.
+            Command command = filePath!.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase) || OperatingSystem.IsWindows()
+                ? new Command(filePath, isScript: false, useLocalScope: false)
+                : new Command(File.ReadAllText(filePath), isScript: true, useLocalScope: false);
             foreach (CommandParameter p in _cl.FileArguments)
             {
                 command.Parameters.Add(p);
@@ -143,7 +147,7 @@ internal sealed class Runner : IDisposable
             Pipeline pipeline = _runspace.CreatePipeline();
             pipeline.Commands.Add(command);
             failure = Execute(pipeline, addOutputter: true,
-                StdinInputFor(System.Management.Automation.Language.Parser.ParseFile(filePath!, out _, out _)));
+                StdinInputFor(Parser.ParseFile(filePath!, out _, out _)));
             EngineInternals.TrySetRethrowExit(_runspace, false);
         }
 
@@ -176,7 +180,7 @@ internal sealed class Runner : IDisposable
     /// Like pwsh: when the command or script uses $input and stdin is redirected, the lines of
     /// stdin become its input objects (strings). Otherwise stdin is left for Read-Host.
     /// </summary>
-    private object[]? StdinInputFor(System.Management.Automation.Language.Ast ast)
+    private object[]? StdinInputFor(Ast ast)
     {
         if (_io.InIsTerminal || !UsesDollarInput(ast))
         {
@@ -192,8 +196,8 @@ internal sealed class Runner : IDisposable
         return lines.ToArray();
     }
 
-    private static bool UsesDollarInput(System.Management.Automation.Language.Ast ast) =>
-        ast.Find(a => a is System.Management.Automation.Language.VariableExpressionAst v
+    private static bool UsesDollarInput(Ast ast) =>
+        ast.Find(a => a is VariableExpressionAst v
                       && v.VariablePath.IsUnqualified
                       && string.Equals(v.VariablePath.UserPath, "input", StringComparison.OrdinalIgnoreCase),
                  searchNestedScriptBlocks: false) != null;
