@@ -159,14 +159,18 @@ public static class Users
                 Func<User, string> key = orderBy == "displayName" ? u => u.DisplayName ?? "" : u => u.UserPrincipalName;
                 source = (orderDesc ? t.Users.OrderByDescending(key, StringComparer.OrdinalIgnoreCase) : t.Users.OrderBy(key, StringComparer.OrdinalIgnoreCase)).ToList();
             }
-            for (int i = 0; i < source.Count; i++)
+            for (int i = count ? 0 : offset; i < source.Count; i++)
             {
                 var u = source[i];
                 if (u.Deleted || (filter != null && !filter.Eval(u))) continue;
                 total++;
                 if (i < offset) continue;
                 if (page.Count < top) page.Add(Project(u, props));
-                else if (next < 0) next = i;
+                else if (next < 0)
+                {
+                    next = i;
+                    if (!count) break; // the rest is only needed for @odata.count
+                }
             }
         }
         var body = new JsonObject { ["@odata.context"] = SelectContext(req, q, props, "users") };

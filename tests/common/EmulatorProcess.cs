@@ -25,8 +25,8 @@ namespace MfaPhone.Testing;
 public sealed class EmulatorProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly object _outputLock = new();
+    private readonly StringBuilder _output;
+    private readonly object _outputLock;
     private readonly string? _caFile;
     private bool _disposed;
 
@@ -48,9 +48,11 @@ public sealed class EmulatorProcess : IDisposable
     /// <summary>Path of the demo tenant seed shipped next to the emulator (<c>tenants/demo.json</c>).</summary>
     public static string DemoTenantPath => Path.Combine(Path.GetDirectoryName(LocateEmulator())!, "tenants", "demo.json");
 
-    private EmulatorProcess(Process process, Uri baseUrl, Uri? httpsBaseUrl, string? caFile)
+    private EmulatorProcess(Process process, Uri baseUrl, Uri? httpsBaseUrl, string? caFile, StringBuilder output, object outputLock)
     {
         _process = process;
+        _output = output;
+        _outputLock = outputLock;
         BaseUrl = baseUrl;
         HttpsBaseUrl = httpsBaseUrl;
         _caFile = caFile;
@@ -132,12 +134,8 @@ public sealed class EmulatorProcess : IDisposable
             lock (outputLock) text = output.ToString();
             throw new InvalidOperationException($"mfaphone-emulator did not become ready within {timeout.TotalSeconds:0}s (exit code {(process.HasExited ? process.ExitCode.ToString() : "n/a")}). Output:\n{text}");
         }
-        var emu = new EmulatorProcess(process, http!, https, ca);
-        lock (outputLock) emu._output.Append(output);
-        // keep collecting output after start
-        process.OutputDataReceived += (_, e) => { if (e.Data != null) lock (emu._outputLock) emu._output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (emu._outputLock) emu._output.AppendLine(e.Data); };
-        return emu;
+        // the handlers above keep collecting into the same buffer for the life of the process
+        return new EmulatorProcess(process, http!, https, ca, output, outputLock);
     }
 
     /// <summary>Finds <c>mfaphone-emulator.dll</c> (see the class remarks); throws with a clear message if absent.</summary>
