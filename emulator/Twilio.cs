@@ -132,6 +132,18 @@ public sealed class TwilioService
             new("ToZip", toPlace.zip), new("NumSegments", Segments(body).ToString(CultureInfo.InvariantCulture)),
             new("MessageSid", messageSid), new("AccountSid", acct.AccountSid), new("From", from), new("ApiVersion", "2010-04-01"),
         };
+        var media = req.StrList("mediaUrls");
+        if (media.Count > 0)
+        {
+            var types = req.StrList("mediaContentTypes");
+            p.RemoveAll(x => x.Key == "NumMedia");
+            p.Add(new("NumMedia", media.Count.ToString(CultureInfo.InvariantCulture)));
+            for (int i = 0; i < media.Count; i++)
+            {
+                p.Add(new($"MediaUrl{i}", media[i]));
+                p.Add(new($"MediaContentType{i}", i < types.Count ? types[i] : "image/jpeg"));
+            }
+        }
         if (req?["rawParams"] is JsonObject raw)
         {
             // exactly these parameters (for signature test vectors)
@@ -150,7 +162,7 @@ public sealed class TwilioService
         if (!_messages.ContainsKey(messageSid))
             _messages[messageSid] = new TwilioMessage
             {
-                Sid = messageSid, AccountSid = acct.AccountSid, From = from, To = to, Body = body, NumSegments = Segments(body),
+                Sid = messageSid, AccountSid = acct.AccountSid, From = from, To = to, Body = body, NumSegments = Segments(body), NumMedia = media.Count,
                 MessagingServiceSid = p.FirstOrDefault(x => x.Key == "MessagingServiceSid").Value, DateCreated = now, DateUpdated = now,
             };
 

@@ -177,6 +177,19 @@ public sealed class TwilioTests : EmulatorTest
     }
 
     [Fact]
+    public async Task SendSms_Mms_AddsMediaParameters_AllSigned()
+    {
+        using var target = new WebhookTarget();
+        await Emu.Control.SendSmsAsync(new { to = "+15005550006", body = "", url = target.Url, mediaUrls = new[] { "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1" }, mediaContentTypes = new[] { "image/png" } });
+        var got = Assert.Single(target.Received);
+        var form = got.body.Split('&').Select(p => p.Split('=')).ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p[1].Replace('+', ' ')));
+        Assert.Equal("1", form["NumMedia"]);
+        Assert.Equal("image/png", form["MediaContentType0"]);
+        Assert.StartsWith("https://api.twilio.com/", form["MediaUrl0"]);
+        Assert.Equal(Sign(Demo.TwilioAuthToken, target.Url, form), got.headers["X-Twilio-Signature"]);
+    }
+
+    [Fact]
     public async Task SendSms_NoRetryByDefault()
     {
         using var failing = new WebhookTarget(c => { c.Response.StatusCode = 503; c.Response.Close(); return Task.CompletedTask; });
