@@ -33,7 +33,7 @@ public static class Routes
                 int status = ctx.RequestAborted.IsCancellationRequested && !ctx.Response.HasStarted ? 0 : ctx.Response.StatusCode;
                 emu.Counters.Add(emu.Counters.RequestsByRouteStatus, route + " " + status.ToString(CultureInfo.InvariantCulture));
                 if (emu.Options.LogRequests)
-                    Console.Error.WriteLine($"{ctx.Request.Method} {ctx.Request.Path} {status} {sw.ElapsedMilliseconds}ms");
+                    Console.Error.WriteLine($"{ctx.Request.Method} {LoggedPath(ctx.Request.Path)} {status} {sw.ElapsedMilliseconds}ms");
             }
         });
 
@@ -58,5 +58,12 @@ public static class Routes
         app.Map("/slack/services/{**path}", (HttpContext ctx, string path) => emu.Receivers.Slack(ctx, path));
 
         Control.Map(app, emu);
+    }
+
+    /// <summary>The path as logged: a Slack webhook path is its secret, so only its prefix is shown.</summary>
+    public static string LoggedPath(PathString path)
+    {
+        var p = path.Value ?? "";
+        return p.StartsWith("/slack/services/", StringComparison.OrdinalIgnoreCase) ? "/slack/services/REDACTED" : p;
     }
 }

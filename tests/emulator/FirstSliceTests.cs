@@ -242,6 +242,11 @@ public sealed class CommandLineTests
             using var plain = new HttpClient { BaseAddress = emu.HttpsBaseUrl };
             await Assert.ThrowsAsync<HttpRequestException>(() => plain.GetAsync($"/{Demo.TenantId}/discovery/v2.0/keys"));
 
+            // a Slack webhook path is a secret: never logged
+            await https.PostAsync("/slack/services/T0001/B0001/SlackSecretPath123", new StringContent("{\"text\":\"x\"}", System.Text.Encoding.UTF8, "application/json"));
+            // nor are Teams sig values, Twilio credentials or query strings
+            await https.PostAsync("/teams/workflows/demo?sig=demo-workflow-sig", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
             Assert.True(emu.Stop(TimeSpan.FromSeconds(10)), "emulator did not exit on SIGTERM");
             Assert.Equal(0, emu.ExitCode);
             var log = emu.Output;
@@ -249,6 +254,9 @@ public sealed class CommandLineTests
             Assert.DoesNotContain(token, log);
             Assert.DoesNotContain(token[..40], log);
             Assert.Contains("POST /" + Demo.TenantId + "/oauth2/v2.0/token 200", log);
+            Assert.DoesNotContain("SlackSecretPath123", log);
+            Assert.Contains("POST /slack/services/REDACTED 200", log);
+            Assert.DoesNotContain("demo-workflow-sig", log);
         }
         finally { emu.Dispose(); }
     }
