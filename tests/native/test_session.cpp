@@ -5,6 +5,7 @@
 #include <map>
 
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/operation.hpp"
 #include "mfaphone/session.hpp"
 #include "test_server.hpp"
 
@@ -141,4 +142,31 @@ TEST_CASE("operations need a connection and valid input", "[session]") {
     o.clientId = "c";
     o.cloud = "Nowhere";
     CHECK_THROWS_AS(session.connectWithClientSecret(o, bytes("x")), InvalidInputError);
+}
+
+TEST_CASE("shared components log to the operation whose thread logs, at its level", "[session][log]") {
+    std::vector<std::string> a, b;
+    OperationState opA(LogLevel::Debug), opB(LogLevel::Warning);
+    Logger shared = LogRoute::routedLogger();
+    CHECK_FALSE(shared.enabled(LogLevel::Verbose));  // no route on this thread
+    {
+        LogRoute route(opA);
+        CHECK(shared.enabled(LogLevel::Debug));
+        shared.log(LogLevel::Verbose, "http", "to A");
+        {
+            LogRoute inner(opB);
+            CHECK_FALSE(shared.enabled(LogLevel::Verbose));  // B only wants warnings
+            shared.log(LogLevel::Warning, "http", "to B");
+        }
+        shared.log(LogLevel::Debug, "http", "to A again");
+    }
+    shared.log(LogLevel::Warning, "http", "nowhere");
+    auto collect = [](OperationState& op, std::vector<std::string>& out) {
+        Event e;
+        while (op.pop(e, 0)) out.push_back(e.component + ": " + e.message);
+    };
+    collect(opA, a);
+    collect(opB, b);
+    CHECK(a == std::vector<std::string>{"http: to A", "http: to A again"});
+    CHECK(b == std::vector<std::string>{"http: to B"});
 }

@@ -98,6 +98,20 @@ Event OperationState::errorEvent(std::exception_ptr error, const std::string& ta
     return e;
 }
 
+namespace {
+thread_local const OperationState* t_route = nullptr;
+}
+
+LogRoute::LogRoute(const OperationState& op) : m_previous(t_route) { t_route = &op; }
+LogRoute::~LogRoute() { t_route = m_previous; }
+
+Logger LogRoute::routedLogger() {
+    return Logger([](LogLevel level) { return t_route && t_route->logger().enabled(level); },
+                  [](LogLevel level, std::string_view component, std::string message) {
+                      if (t_route) t_route->logger().log(level, component, std::move(message));
+                  });
+}
+
 Operation::Operation(std::shared_ptr<OperationState> state) : m_state(std::move(state)) {}
 Operation::~Operation() = default;
 bool Operation::nextEvent(Event& event, int timeoutMs) { return m_state->pop(event, timeoutMs); }

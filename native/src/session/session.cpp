@@ -22,36 +22,11 @@ LogLevel toLevel(int level) {
     return static_cast<LogLevel>(level);
 }
 
-// Forwards log lines to whichever operation is currently using the shared transport. The
-// transport and credentials outlive operations, so their logger points here.
-class LogRouter {
-public:
-    Logger logger() {
-        return Logger(LogLevel::Debug, [this](LogLevel level, std::string_view component, std::string message) {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            if (m_target) m_target->logger().log(level, component, std::move(message));
-        });
-    }
-    void attach(OperationState* op) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_target = op;
-    }
-    void detach(OperationState* op) {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_target == op) m_target = nullptr;
-    }
-
-private:
-    std::mutex m_mutex;
-    OperationState* m_target = nullptr;
-};
-
 }  // namespace
 
 class SessionImpl {
 public:
     std::mutex mutex;
-    LogRouter router;
     ContextInfo info;
     std::shared_ptr<Transport> transport;
     std::shared_ptr<TokenCache> tokens;
@@ -82,7 +57,7 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
     transportOptions.userAgent = "MfaPhone/" + version();
 
     auto impl = m_impl;
-    Logger shared = impl->router.logger();
+    Logger shared = LogRoute::routedLogger();
     auto transport = std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
     auto credential = std::make_shared<ClientSecretCredential>(transport, cloud, options.tenantId, options.clientId,
                                                                std::move(secretValue), shared);
@@ -91,12 +66,7 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
     impl->logLevel = options.logLevel;
     auto state = std::make_shared<OperationState>(toLevel(options.logLevel));
     state->start([impl, cloud, options, transport, tokens, shared](OperationState& op) {
-        impl->router.attach(&op);
-        struct Detach {
-            SessionImpl* impl;
-            OperationState* op;
-            ~Detach() { impl->router.detach(op); }
-        } detach{impl.get(), &op};
+        LogRoute route(op);
         op.logger().log(LogLevel::Verbose, "auth",
                         "signing in to " + cloud.authorityHost + " (" + cloud.name + " cloud); Graph at " +
                             cloud.graphEndpoint);
@@ -152,18 +122,12 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
     for (const auto& user : users)
         if (user.empty()) throw InvalidInputError("A user id is empty. Give an object id or a user principal name.");
     if (maxConcurrency < 1) maxConcurrency = 1;
-    auto impl = m_impl;
-    auto state = std::make_shared<OperationState>(toLevel(impl->logLevel));
-    state->start([impl, graph, users, maxConcurrency](OperationState& op) {
-        impl->router.attach(&op);
-        struct Detach {
-            SessionImpl* impl;
-            OperationState* op;
-            ~Detach() { impl->router.detach(op); }
-        } detach{impl.get(), &op};
+    auto state = std::make_shared<OperationState>(toLevel(m_impl->logLevel));
+    state->start([graph, users, maxConcurrency](OperationState& op) {
         std::atomic<std::size_t> next{0};
         std::atomic<long long> done{0};
         auto worker = [&] {
+            LogRoute route(op);
             for (;;) {
                 std::size_t i = next.fetch_add(1);
                 if (i >= users.size() || op.context().cancelled()) return;

@@ -13,11 +13,16 @@ namespace mfaphone {
 class Logger {
 public:
     using Sink = std::function<void(LogLevel, std::string_view component, std::string message)>;
+    // Decides per line whether a level is wanted, for loggers whose target changes (see LogRoute).
+    using Gate = std::function<bool(LogLevel)>;
 
     Logger() = default;
     Logger(LogLevel minimum, Sink sink) : m_min(minimum), m_sink(std::move(sink)) {}
+    Logger(Gate gate, Sink sink) : m_min(LogLevel::Debug), m_sink(std::move(sink)), m_gate(std::move(gate)) {}
 
-    bool enabled(LogLevel level) const noexcept { return m_sink && level >= m_min && level != LogLevel::None; }
+    bool enabled(LogLevel level) const {
+        return m_sink && level >= m_min && level != LogLevel::None && (!m_gate || m_gate(level));
+    }
     void log(LogLevel level, std::string_view component, std::string message) const {
         if (enabled(level)) m_sink(level, component, std::move(message));
     }
@@ -26,6 +31,7 @@ public:
 private:
     LogLevel m_min = LogLevel::None;
     Sink m_sink;
+    Gate m_gate;
 };
 
 // "+46 701234567" -> "+46 *******67": keeps the country code and the last two digits.

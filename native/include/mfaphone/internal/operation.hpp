@@ -43,4 +43,20 @@ private:
     std::thread m_thread;
 };
 
+// Routes the log lines of shared components (transport, credentials, Graph client) to the
+// operation whose thread emitted them. Shared components log through routedLogger(); each
+// engine thread working for an operation holds a LogRoute for as long as it does.
+class LogRoute {
+public:
+    explicit LogRoute(const OperationState& op);
+    ~LogRoute();
+    LogRoute(const LogRoute&) = delete;
+    LogRoute& operator=(const LogRoute&) = delete;
+
+    static Logger routedLogger();
+
+private:
+    const OperationState* m_previous;
+};
+
 }  // namespace mfaphone
