@@ -20,7 +20,7 @@ function(mfaphone_add_dotnet target project outdir)
     endforeach()
     add_custom_command(OUTPUT ${stamp}
         COMMAND ${DOTNET_EXECUTABLE} build ${PROJECT_SOURCE_DIR}/${project}
-                -c ${MFAPHONE_DOTNET_CONFIGURATION} -o ${outdir} --nologo -v:q -clp:ErrorsOnly ${props}
+                -c ${MFAPHONE_DOTNET_CONFIGURATION} -o ${outdir} --nologo -v:q "-clp:ErrorsOnly;NoSummary" ${props}
         COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
         DEPENDS ${sources} ${ARG_DEPENDS} ${depfiles}
         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
@@ -42,7 +42,7 @@ function(mfaphone_add_dotnet_test name project)
     set(stamp ${CMAKE_CURRENT_BINARY_DIR}/${name}.stamp)
     add_custom_command(OUTPUT ${stamp}
         COMMAND ${DOTNET_EXECUTABLE} build ${PROJECT_SOURCE_DIR}/${project}
-                -c ${MFAPHONE_DOTNET_CONFIGURATION} --nologo -v:q -clp:ErrorsOnly
+                -c ${MFAPHONE_DOTNET_CONFIGURATION} --nologo -v:q "-clp:ErrorsOnly;NoSummary"
         COMMAND ${CMAKE_COMMAND} -E touch ${stamp}
         DEPENDS ${sources}
         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
