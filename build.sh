@@ -85,22 +85,14 @@ run_pwsh() {
 
 task_demo() {
     task_build
-    local out="$build_dir/demo" port_line port
-    mkdir -p "$out"
+    # shellcheck source=tools/emulator.sh
+    . "$root/tools/emulator.sh"
     log "starting the emulator with the demo tenant"
-    dotnet "$build_dir/emulator/mfaphone-emulator.dll" --port 0 --tenant "$root/emulator/tenants/demo.json" \
-        --seed 1 >"$out/emulator.out" 2>"$out/emulator.err" &
-    emulator_pid=$!
-    trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null || true' EXIT
-    for _ in $(seq 1 200); do
-        grep -q "mfaphone-emulator ready" "$out/emulator.out" 2>/dev/null && break
-        kill -0 "$emulator_pid" 2>/dev/null || { cat "$out/emulator.err" >&2; die "the emulator exited early"; }
-        sleep 0.1
-    done
-    port_line=$(grep -m1 "listening on http://" "$out/emulator.out") || die "the emulator did not report its port"
-    port="${port_line##*:}"
-    log "emulator on http://127.0.0.1:$port"
-    (PSModulePath="$build_dir/module" run_pwsh -File "$root/examples/demo.ps1" -Endpoint "http://127.0.0.1:$port")
+    trap emulator_stop EXIT
+    emulator_start "$build_dir" "$build_dir/demo" --tenant "$root/emulator/tenants/demo.json" --seed 1 ||
+        die "the emulator did not start (logs in $build_dir/demo)"
+    log "emulator on $EMULATOR_URL"
+    (run_pwsh -File "$root/examples/demo.ps1" -Endpoint "$EMULATOR_URL")
 }
 
 task_package() {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmark harness: runs each benchmark against a fresh emulator and prints ratios taken in
+# one run (these machines are shared and noisy; absolute times mean little).
+#   bench/run.sh BUILD_DIR [--users N] [--latency MS]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${1:?usage: bench/run.sh BUILD_DIR [--users N] [--latency MS]}"
+shift
+users=400
+latency=20
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --users) users="$2"; shift 2 ;;
+        --latency) latency="$2"; shift 2 ;;
+        *) echo "bench/run.sh: unknown option $1" >&2; exit 64 ;;
+    esac
+done
+
+# shellcheck source=../tools/emulator.sh
+. "$root/tools/emulator.sh"
+trap emulator_stop EXIT
+out="$build_dir/bench"
+emulator_start "$build_dir" "$out" --seed 1 --latency "$latency"
+echo "emulator on $EMULATOR_URL, $users users, ${latency} ms added latency per request" >&2
+
+export PSModulePath="$build_dir/module"
+if command -v pwsh >/dev/null; then
+    pwsh -NoProfile -NonInteractive -File "$root/bench/get-mfaphone.ps1" -Endpoint "$EMULATOR_URL" -Users "$users" \
+        -ResultFile "$out/get-mfaphone.json"
+else
+    dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive -File "$root/bench/get-mfaphone.ps1" \
+        -Endpoint "$EMULATOR_URL" -Users "$users" -ResultFile "$out/get-mfaphone.json"
+fi
