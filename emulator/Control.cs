@@ -208,9 +208,9 @@ public static class Control
         g.MapPost("/throttling", async (HttpContext ctx) =>
         {
             var body = await ReadJson(ctx);
-            emu.Throttler.Settings.Apply(body);
+            var settings = emu.Throttler.Update(body);
             if (body.Bool("resetBudgets") == true) emu.Throttler.ResetBudgets();
-            return Ok(emu.Throttler.Settings.ToJson());
+            return Ok(settings.ToJson());
         }).WithDisplayName("throttling.set");
         g.MapGet("/faults", () => Ok(emu.Faults.ToJson())).WithDisplayName("faults.get");
         g.MapPost("/faults", async (HttpContext ctx) =>

@@ -9,7 +9,7 @@ public sealed class Emu : IDisposable
     public World World { get; } = new();
     public Rng Rng { get; }
     public Clock Clock { get; } = new();
-    public TokenService Tokens { get; } = new();
+    public TokenService Tokens { get; }
     public Counters Counters { get; } = new();
     public Throttler Throttler { get; }
     public FaultInjector Faults { get; }
@@ -20,9 +20,11 @@ public sealed class Emu : IDisposable
     public Receivers Receivers { get; }
     public string GraphResource { get; }
 
-    public Emu(EmulatorOptions options)
+    /// <param name="tokens">The token-signing key; null = from <c>--signing-key</c>, else a fresh one.</param>
+    public Emu(EmulatorOptions options, TokenService? tokens = null)
     {
         Options = options;
+        Tokens = tokens ?? (options.SigningKeyFile != null ? TokenService.FromPemFile(options.SigningKeyFile) : new TokenService());
         Rng = new Rng(options.Seed);
         Throttler = new Throttler(options.Throttle);
         Faults = new FaultInjector(options.Faults, Rng, Counters);

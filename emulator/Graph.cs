@@ -377,7 +377,7 @@ public static partial class Graph
     {
         var q = c.Query;
         int? top = q.TryGetValue("$top", out var ts) && int.TryParse(ts, out var tv) ? tv : null;
-        int cost = Throttler.Cost(c.Req.Method, usersResource, q.ContainsKey("$select"), q.ContainsKey("$expand"), top);
+        int cost = c.Emu.Throttler.Cost(c.Req.Method, usersResource, q.ContainsKey("$select"), q.ContainsKey("$expand"), top);
         int users;
         lock (c.Tenant.Sync) users = c.Tenant.ActiveUserCount;
         var r = c.Emu.Throttler.Charge(c.Tenant, users, c.Caller.AppId, cost, write, c.Emu.Clock.UtcNow);
@@ -400,7 +400,7 @@ public static partial class Graph
         }
         resp.Route = route;
         resp.Headers["x-ms-resource-unit"] = cost.ToString(CultureInfo.InvariantCulture);
-        if (r.LimitPercentage >= 0.8)
+        if (r.LimitPercentage >= c.Emu.Throttler.Settings.LimitPercentageThreshold && r.LimitPercentage > 0)
             resp.Headers["x-ms-throttle-limit-percentage"] = r.LimitPercentage.ToString("0.0", CultureInfo.InvariantCulture);
         if (c.Req.InBatch) c.Emu.Counters.Add(c.Emu.Counters.RequestsByRouteStatus, route + " " + resp.Status.ToString(CultureInfo.InvariantCulture));
         return resp;

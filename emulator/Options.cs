@@ -32,6 +32,11 @@ public sealed class EmulatorOptions
     public double SlackRatePerSecond { get; set; } = 1.0;
     public int SlackBurst { get; set; } = 10;
     public int TwilioTimeoutSeconds { get; set; } = 15;
+    /// <summary>PEM files of extra CA certificates the Twilio emulator trusts for HTTPS webhook
+    /// targets (on top of the system store); empty = system store only, as real Twilio.</summary>
+    public List<string> TwilioCaFiles { get; } = new();
+    /// <summary>PEM RSA private key to sign tokens with; null = a fresh key per start.</summary>
+    public string? SigningKeyFile { get; set; }
 
     public bool ShowHelp { get; private set; }
 
@@ -56,9 +61,15 @@ State
   --tenant FILE             Seed from a JSON file (repeatable; a file may hold several
                             tenants). Format: README.md. /control/reset restores these.
   --seed N                  Make all randomness deterministic (ids, token lifetimes,
-                            faults, latency, batch order, generated tenants).
+                            faults, latency, batch order, generated tenants). The token-
+                            signing key is not covered: see --signing-key.
 
 Entra ID
+  --signing-key FILE        PEM RSA private key (2048 bits or more) that signs access tokens;
+                            its JWKS entry (kid, x5t, certificate) is derived from it, so
+                            keys, signatures and tokens repeat across runs. Without it a
+                            fresh key is made on every start. gen-test-certs.sh writes one
+                            (signing.key).
   --token-lifetime SECONDS  Access-token lifetime (default: random 3600-5399 s, as Entra).
   --clock-skew SECONDS      Tolerance when Graph checks token expiry. Default 0.
   --identity-header VALUE   Value required in X-IDENTITY-HEADER at /msi/token.
@@ -71,20 +82,40 @@ Entra ID
 Graph
   --batch-order MODE        Order of $batch responses: shuffle | reverse | request. Default shuffle.
 
-Throttling (resource units per app per tenant per window; documented defaults)
-  --ru-window SECONDS       RU window. Default 10.
-  --ru-limit N              Force one RU limit for every tenant size (default by tier:
-                            3500 <50 users, 5000 50-500, 8000 >500).
-  --ru-limit-small N        Tier limits (default 3500 / 5000 / 8000).
-  --ru-limit-medium N
-  --ru-limit-large N
-  --write-limit N           Writes per app per tenant per write window. Default 3000.
-  --write-window SECONDS    Default 150.
-  --tenant-write-limit N    Writes per tenant across apps per window. Default 18000.
-  --tenant-write-window S   Default 300.
-  --app-ru-limit N          RU per app across all tenants per 20 s. Default 150000.
-  --app-write-limit N       Writes per app across all tenants per 300 s. Default 70000.
-  --no-throttling           Disable the RU and write budgets.
+Throttling (documented defaults; each number is also settable with POST /control/throttling,
+under the name in brackets; /control/reset restores the values given here)
+  --ru-window SECONDS       RU window per app per tenant. Default 10. [ruWindowSeconds]
+  --ru-limit N              Force one RU limit for every tenant size (default: by tier). [ruLimit]
+  --ru-limit-small N        RU limit of small tenants. Default 3500. [ruLimitSmall]
+  --ru-limit-medium N       RU limit of medium tenants. Default 5000. [ruLimitMedium]
+  --ru-limit-large N        RU limit of large tenants. Default 8000. [ruLimitLarge]
+  --ru-tier-medium-from N   Users from which a tenant is medium (fewer: small). Default 50.
+                            [ruTierMediumFrom]
+  --ru-tier-large-above N   Users above which a tenant is large. Default 500. [ruTierLargeAbove]
+  --cost-users-get N        RU of GET /users (list, one user, delta, $count). Default 2. [costUsersGet]
+  --cost-get N              RU of any other GET. Default 1. [costGet]
+  --cost-write N            RU of a POST/PATCH/PUT/DELETE. Default 1. [costWrite]
+  --cost-write-quota N      Write-quota units one write uses. Default 1. [costWriteQuota]
+  --cost-select N           Added to the cost with $select. Default -1. [costSelect]
+  --cost-expand N           Added with $expand. Default 1. [costExpand]
+  --cost-small-top N        Added when $top is below --small-top-below. Default -1. [costSmallTop]
+  --small-top-below N       Default 20. [smallTopBelow]
+  --cost-minimum N          A request never costs less. Default 1. [costMinimum]
+  --write-limit N           Writes per app per tenant per write window. Default 3000. [writeLimit]
+  --write-window SECONDS    Default 150. [writeWindowSeconds]
+  --tenant-write-limit N    Writes per tenant across apps per window. Default 18000. [tenantWriteLimit]
+  --tenant-write-window S   Default 300. [tenantWriteWindowSeconds]
+  --app-ru-limit N          RU per app across all tenants per app window. Default 150000. [appLimit]
+  --app-ru-window S         Default 20. [appWindowSeconds]
+  --app-write-limit N       Writes per app across all tenants per window. Default 70000. [appWriteLimit]
+  --app-write-window S      Default 300. [appWriteWindowSeconds]
+  --global-limit N          Graph's global limit: requests per app across all tenants (any
+                            method; each $batch item counts). Default 130000. [globalLimit]
+  --global-window S         Default 10. [globalWindowSeconds]
+  --limit-percentage-threshold F
+                            Fraction of a budget used from which responses carry
+                            x-ms-throttle-limit-percentage. Default 0.8. [limitPercentageThreshold]
+  --no-throttling           Disable every budget above. [enabled]
 
 Latency and faults (each also settable with POST /control/faults)
   --latency MS              Fixed added latency for Graph and token requests.
@@ -110,6 +141,11 @@ Teams / Slack / Twilio
   --slack-rate R            Slack messages per second per webhook. Default 1.
   --slack-burst N           Slack burst allowance. Default 10.
   --twilio-timeout S        How long the Twilio emulator waits for a webhook answer. Default 15.
+  --twilio-ca FILE          Also trust the CA certificates in this PEM file (repeatable) when
+                            the Twilio emulator posts to an HTTPS webhook, e.g. the test CA
+                            build/tls/ca.pem. Without it only the system store is trusted, as
+                            by real Twilio: an untrusted or mismatched certificate is a
+                            connection failure (11205).
 
   --help                    Show this text.
 
@@ -174,17 +210,10 @@ then "mfaphone-emulator ready". SIGTERM / SIGINT stop it cleanly.
                     o.BatchOrder = Next();
                     if (o.BatchOrder is not ("shuffle" or "reverse" or "request")) throw new ArgumentException("--batch-order must be shuffle, reverse or request");
                     break;
-                case "--ru-window": o.Throttle.WindowSeconds = NextDouble(); break;
-                case "--ru-limit": o.Throttle.FixedLimit = NextInt(); break;
-                case "--ru-limit-small": o.Throttle.LimitSmall = NextInt(); break;
-                case "--ru-limit-medium": o.Throttle.LimitMedium = NextInt(); break;
-                case "--ru-limit-large": o.Throttle.LimitLarge = NextInt(); break;
-                case "--write-limit": o.Throttle.WriteLimit = NextInt(); break;
-                case "--write-window": o.Throttle.WriteWindowSeconds = NextDouble(); break;
-                case "--tenant-write-limit": o.Throttle.TenantWriteLimit = NextInt(); break;
-                case "--tenant-write-window": o.Throttle.TenantWriteWindowSeconds = NextDouble(); break;
-                case "--app-ru-limit": o.Throttle.AppLimit = NextInt(); break;
-                case "--app-write-limit": o.Throttle.AppWriteLimit = NextInt(); break;
+                case "--ru-limit":
+                    o.Throttle.FixedLimit = NextInt();
+                    if (o.Throttle.FixedLimit < 1) throw new ArgumentException("--ru-limit must be at least 1");
+                    break;
                 case "--no-throttling": o.Throttle.Enabled = false; break;
                 case "--latency": o.Faults.Latency = LatencySpec.Parse("fixed:" + Next()); break;
                 case "--latency-dist": o.Faults.Latency = LatencySpec.Parse(Next()); break;
@@ -210,9 +239,21 @@ then "mfaphone-emulator ready". SIGTERM / SIGINT stop it cleanly.
                 case "--slack-rate": o.SlackRatePerSecond = NextDouble(); break;
                 case "--slack-burst": o.SlackBurst = NextInt(); break;
                 case "--twilio-timeout": o.TwilioTimeoutSeconds = NextInt(); break;
-                default: throw new ArgumentException($"unknown option '{a}' (see --help)");
+                case "--twilio-ca": o.TwilioCaFiles.Add(Next()); break;
+                case "--signing-key": o.SigningKeyFile = Next(); break;
+                default:
+                    if (ThrottleSettings.ForFlag(a) is { } tp)
+                    {
+                        var text = Next();
+                        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                            throw new ArgumentException($"option {a} needs a number");
+                        o.Throttle.Set(tp, v, "option " + a);
+                        break;
+                    }
+                    throw new ArgumentException($"unknown option '{a}' (see --help)");
             }
         }
+        o.Throttle.Validate();
         if (o.HttpsPort != null && (o.TlsCert == null || o.TlsKey == null))
             throw new ArgumentException("--https-port needs --tls-cert and --tls-key");
         return o;

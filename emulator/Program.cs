@@ -23,15 +23,31 @@ public static class Program
             return 0;
         }
 
+        TokenService? tokens = null;
+        if (opts.SigningKeyFile != null)
+        {
+            try { tokens = TokenService.FromPemFile(opts.SigningKeyFile); }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine("mfaphone-emulator: " + e.Message);
+                return 2;
+            }
+        }
+
         Emu emu;
         try
         {
-            emu = new Emu(opts);
+            emu = new Emu(opts, tokens);
             emu.LoadStartupSeed();
         }
         catch (Exception e) when (e is SeedException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine("mfaphone-emulator: cannot load tenant seed: " + e.Message);
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine("mfaphone-emulator: " + e.Message);
             return 2;
         }
 

@@ -34,7 +34,10 @@ public sealed class Jwt
     public long? NumClaim(string name) => Payload.Num(name) is double d ? (long)d : null;
 }
 
-/// <summary>The emulator's token-signing key (RS256) with a self-signed certificate for the JWKS.</summary>
+/// <summary>The emulator's token-signing key (RS256) with a self-signed certificate for the JWKS.
+/// The certificate is derived from the key alone (fixed subject, validity and a serial number
+/// hashed from the public key; RSASSA-PKCS1-v1_5 signatures are deterministic), so the same key
+/// (<c>--signing-key</c>) gives the same kid, x5t, JWKS and token signatures on every run.</summary>
 public sealed class TokenService : IDisposable
 {
     private readonly RSA _key;
@@ -42,13 +45,53 @@ public sealed class TokenService : IDisposable
     public string Kid { get; }
     public string X5t { get; }
 
-    public TokenService()
+    private static readonly DateTimeOffset NotBefore = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset NotAfter = new(2045, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A fresh 2048-bit key (new on every start).</summary>
+    public TokenService() : this(RSA.Create(2048)) { }
+
+    private TokenService(RSA key)
     {
-        _key = RSA.Create(2048);
+        _key = key;
         var req = new CertificateRequest("CN=mfaphone-emulator token signing", _key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        _cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
+        var serial = SHA256.HashData(_key.ExportSubjectPublicKeyInfo())[..16];
+        serial[0] &= 0x7f; // a positive INTEGER
+        serial[0] |= 0x40; // and no leading zero byte to strip
+        _cert = req.Create(req.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1), NotBefore, NotAfter, serial);
         X5t = Base64Url.Encode(_cert.GetCertHash(HashAlgorithmName.SHA1));
         Kid = X5t; // Entra uses the SHA-1 thumbprint as kid as well
+    }
+
+    /// <summary>Loads a PEM RSA private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY",
+    /// unencrypted, 2048 bits or more). Throws <see cref="ArgumentException"/> with a message
+    /// that names the file but never echoes its content.</summary>
+    public static TokenService FromPemFile(string path)
+    {
+        string pem;
+        try { pem = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"cannot read signing key {path}: {e.Message}");
+        }
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            rsa.ExportParameters(includePrivateParameters: true); // a public key alone cannot sign
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            rsa.Dispose();
+            throw new ArgumentException($"{path} is not an unencrypted PEM RSA private key");
+        }
+        if (rsa.KeySize < 2048)
+        {
+            int bits = rsa.KeySize;
+            rsa.Dispose();
+            throw new ArgumentException($"signing key {path} has {bits} bits; 2048 or more are needed");
+        }
+        return new TokenService(rsa);
     }
 
     public string Sign(JsonObject payload)

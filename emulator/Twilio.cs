@@ -2,7 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -32,18 +35,78 @@ public sealed class TwilioService
     private readonly ConcurrentQueue<JsonObject> _deliveries = new();
     private readonly HttpClient _http;
 
+    private readonly X509Certificate2Collection _extraCas;
+    // Why the last TLS handshake with a host failed (Twilio error code), read after the request fails.
+    private readonly ConcurrentDictionary<string, int> _tlsFailures = new(StringComparer.OrdinalIgnoreCase);
+
     public TwilioService(Emu emu)
     {
         _emu = emu;
+        _extraCas = LoadCaFiles(emu.Options.TwilioCaFiles);
         var handler = new SocketsHttpHandler
         {
-            // Loopback targets use the test CA; Twilio's own certificate checks are not what is under test.
-            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+            // Real Twilio validates webhook certificates against public CAs (Mozilla / Java trust
+            // stores): the system store here, plus --twilio-ca for a test CA.
+            SslOptions = { RemoteCertificateValidationCallback = ValidateServerCertificate },
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>Reads the PEM CA certificates given with --twilio-ca; <see cref="ArgumentException"/> if a file is unusable.</summary>
+    public static X509Certificate2Collection LoadCaFiles(IEnumerable<string> files)
+    {
+        var all = new X509Certificate2Collection();
+        foreach (var f in files)
+        {
+            var certs = new X509Certificate2Collection();
+            try { certs.ImportFromPemFile(f); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                throw new ArgumentException($"--twilio-ca {f}: cannot read PEM certificates ({e.GetType().Name})");
+            }
+            if (certs.Count == 0) throw new ArgumentException($"--twilio-ca {f}: no PEM certificate in the file");
+            all.AddRange(certs);
+        }
+        return all;
+    }
+
+    /// <summary>Accepts what the system store accepts, or (with --twilio-ca) a chain to one of the
+    /// extra CAs; never a name mismatch. Failures are remembered per host as Twilio's codes:
+    /// 11235 domain mismatch, 11236 expired, 11237 no path to a trusted certificate.</summary>
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None) return true;
+        string host = (sender as SslStream)?.TargetHostName ?? "";
+        int code = 11237;
+        if (certificate != null && (errors & SslPolicyErrors.RemoteCertificateNotAvailable) == 0)
+        {
+            using var cert = new X509Certificate2(certificate);
+            var now = DateTime.Now;
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) code = 11235;
+            else if (cert.NotAfter < now || cert.NotBefore > now) code = 11236;
+            else if (_extraCas.Count > 0)
+            {
+                using var custom = new X509Chain();
+                custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                custom.ChainPolicy.CustomTrustStore.AddRange(_extraCas);
+                custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                if (chain != null)
+                    foreach (var element in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+                if (custom.Build(cert)) return true;
+            }
+        }
+        _tlsFailures[host] = code;
+        return false;
+    }
+
+    private static string CertificateError(int code) => code switch
+    {
+        11235 => "Certificate Invalid - Domain Mismatch",
+        11236 => "Certificate Invalid - Certificate Expired",
+        _ => "Certificate Invalid - Could not find path to certificate",
+    };
 
     public void Clear()
     {
@@ -243,6 +306,14 @@ public sealed class TwilioService
                 a["errorCode"] = 11205;
                 a["error"] = "HTTP connection failure: timed out waiting for the webhook";
                 failure = "rt";
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError && e.InnerException is AuthenticationException)
+            {
+                int code = _tlsFailures.TryRemove(new Uri(sendUrl).Host, out var c) ? c : 11237;
+                a["status"] = null;
+                a["errorCode"] = code;
+                a["error"] = CertificateError(code);
+                failure = "ct";
             }
             catch (HttpRequestException e)
             {

@@ -5,6 +5,8 @@
 #   ca.pem / ca.key          test certificate authority
 #   server.pem / server.key  server certificate for 127.0.0.1 and localhost, signed by the CA
 #   client.pem / client.key  client certificate + key for the Entra certificate flow (client assertion)
+#   signing.key              RSA key for the emulator's token signing (--signing-key), so that runs
+#                            with the same key are byte-reproducible
 # Keys are generated here, at build or test time; none is ever committed.
 set -euo pipefail
 
@@ -44,5 +46,9 @@ if [[ ! -s client.pem || ! -s client.key ]]; then
     -keyout client.key -out client.pem -subj "/CN=MfaPhone test client" 2>/dev/null
 fi
 
+if [[ ! -s signing.key ]]; then
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out signing.key 2>/dev/null
+fi
+
 chmod 0644 ca.pem server.pem client.pem
-echo "test certificates in $(pwd): ca.pem server.pem server.key client.pem client.key"
+echo "test certificates in $(pwd): ca.pem server.pem server.key client.pem client.key signing.key"
