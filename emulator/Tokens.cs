@@ -72,7 +72,7 @@ public sealed class TokenService : IDisposable
         try { pem = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ArgumentException($"cannot read signing key {path}: {e.Message}");
+            throw new ArgumentException($"--signing-key {path}: cannot read the file ({e.GetType().Name})");
         }
         var rsa = RSA.Create();
         try
@@ -83,13 +83,13 @@ public sealed class TokenService : IDisposable
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             rsa.Dispose();
-            throw new ArgumentException($"{path} is not an unencrypted PEM RSA private key");
+            throw new ArgumentException($"--signing-key {path}: not an unencrypted PEM RSA private key");
         }
         if (rsa.KeySize < 2048)
         {
             int bits = rsa.KeySize;
             rsa.Dispose();
-            throw new ArgumentException($"signing key {path} has {bits} bits; 2048 or more are needed");
+            throw new ArgumentException($"--signing-key {path}: the key has {bits} bits; 2048 or more are needed");
         }
         return new TokenService(rsa);
     }

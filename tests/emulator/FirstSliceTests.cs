@@ -187,7 +187,7 @@ public sealed class CommandLineTests
         Assert.Equal(0, p.ExitCode);
         foreach (var flag in new[] { "--port", "--https-port", "--tls-cert", "--tls-key", "--tenant", "--seed", "--token-lifetime", "--identity-header",
                      "--latency", "--latency-dist", "--fault-rate", "--reset-rate", "--stall-rate", "--throttle-rate", "--token-outage-rate",
-                     "--ru-limit", "--write-limit", "--batch-order", "--log-requests", "--help" })
+                     "--ru-limit", "--write-limit", "--batch-order", "--log-requests", "--twilio-ca", "--signing-key", "--global-limit", "--help" })
             Assert.Contains(flag, text);
     }
 
@@ -285,10 +285,12 @@ public static class TestCerts
     private static string Create()
     {
         var env = Environment.GetEnvironmentVariable("MFAPHONE_TLS_DIR");
-        if (!string.IsNullOrEmpty(env) && File.Exists(Path.Combine(env, "server.pem"))) return env;
+        string[] files = { "ca.pem", "server.pem", "server.key", "client.pem", "client.key", "signing.key" };
+        if (!string.IsNullOrEmpty(env) && files.All(f => File.Exists(Path.Combine(env, f)))) return env;
         var emuDll = EmulatorProcess.LocateEmulator();
         var script = FindScript(emuDll);
-        var dir = Path.Combine(Path.GetTempPath(), "mfaphone-emulator-tests-tls");
+        // gen-test-certs.sh only adds what is missing (e.g. signing.key in an older MFAPHONE_TLS_DIR)
+        var dir = !string.IsNullOrEmpty(env) && System.IO.Directory.Exists(env) ? env : Path.Combine(Path.GetTempPath(), "mfaphone-emulator-tests-tls");
         var psi = new System.Diagnostics.ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(dir);
