@@ -27,7 +27,7 @@ struct RecordedRequest {
 inline HttpResponse response(int status, std::string body, Headers headers = {}) {
     HttpResponse r;
     r.status = status;
-    r.body = std::move(body);
+    r.body.assign(body.data(), body.size());
     r.headers = std::move(headers);
     return r;
 }

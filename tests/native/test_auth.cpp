@@ -58,6 +58,23 @@ TEST_CASE("national clouds and overrides pick hosts and scope", "[auth]") {
     CHECK_THROWS_AS(resolveCloud("Global", "login.example", ""), InvalidInputError);
 }
 
+TEST_CASE("overrides may use http only for this machine, and never carry credentials", "[auth][secrets]") {
+    CHECK(resolveCloud("Global", "http://localhost:8080", "http://[::1]:9000/").graphEndpoint == "http://[::1]:9000");
+    CHECK(resolveCloud("Global", "https://login.example.com", "").authorityHost == "https://login.example.com");
+    CHECK_THROWS_WITH(resolveCloud("Global", "http://login.microsoftonline.com", ""),
+                      Catch::Contains("unencrypted") && Catch::Contains("https://"));
+    CHECK_THROWS_AS(resolveCloud("Global", "", "http://graph.example.com"), InvalidInputError);
+    CHECK_THROWS_AS(resolveCloud("Global", "http://127.0.0.1.evil.example", ""), InvalidInputError);
+    // Credentials in the URL would be echoed in logs and the context: refuse them, unnamed.
+    try {
+        resolveCloud("Global", "https://admin:hunter2@login.example.com", "");
+        FAIL("expected InvalidInputError");
+    } catch (const InvalidInputError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("user name or password") && !Catch::Contains("hunter2"));
+    }
+    CHECK_THROWS_AS(resolveCloud("Global", "https://h/x?a=1", ""), InvalidInputError);
+}
+
 TEST_CASE("AADSTS errors become clear messages with the correlation id", "[auth]") {
     auto t = std::make_shared<ScriptedTransport>();
     t->then(response(401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x\r\nCorrelation ID: y","error_codes":[7000215],"timestamp":"2026-01-01 00:00:00Z","trace_id":"t-1","correlation_id":"c-42"})"));
@@ -102,6 +119,78 @@ TEST_CASE("the token cache refreshes before expiry and after a rejected token", 
     cache.invalidate(first);
     cache.bearer(Context{});
     CHECK(t->requests.size() == 2);
+}
+
+namespace {
+struct ManualClock {
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+    TokenCache::Clock fn() {
+        return [this] { return now; };
+    }
+};
+}  // namespace
+
+TEST_CASE("tokens are refreshed five minutes before they expire", "[auth]") {
+    auto t = std::make_shared<ScriptedTransport>();
+    t->then(response(200, tokenBody(3600)));
+    t->then(response(200, tokenBody(3600)));
+    ManualClock clock;
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), Logger{},
+                     clock.fn());
+    cache.bearer(Context{});
+    clock.now += std::chrono::seconds(3600 - 301);
+    cache.bearer(Context{});
+    CHECK(t->requests.size() == 1);
+    clock.now += std::chrono::seconds(2);  // now within the last five minutes
+    cache.bearer(Context{});
+    CHECK(t->requests.size() == 2);
+}
+
+TEST_CASE("a failed early refresh keeps using a token that still has life", "[auth]") {
+    auto t = std::make_shared<ScriptedTransport>();
+    t->then(response(200, tokenBody(3600)));
+    t->then(response(400, R"({"error":"temporarily_unavailable","error_codes":[50000]})"));
+    t->then(response(200, tokenBody(3600)));
+    ManualClock clock;
+    std::vector<std::string> warnings;
+    Logger logger(LogLevel::Warning, [&](LogLevel, std::string_view, std::string m) { warnings.push_back(m); });
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), logger,
+                     clock.fn());
+    SecretString first = cache.bearer(Context{});
+    clock.now += std::chrono::seconds(3600 - 120);
+    CHECK(cache.bearer(Context{}) == first);  // refresh failed: the cached token is still good
+    REQUIRE(warnings.size() == 1);
+    CHECK_THAT(warnings[0], Catch::Contains("refreshing the access token failed"));
+    cache.bearer(Context{});
+    CHECK(t->requests.size() == 2);  // no new attempt within 10 s of the failure
+    clock.now += std::chrono::seconds(11);
+    cache.bearer(Context{});
+    CHECK(t->requests.size() == 3);
+}
+
+TEST_CASE("a failed refresh of a nearly expired token is an error", "[auth]") {
+    auto t = std::make_shared<ScriptedTransport>();
+    t->then(response(200, tokenBody(3600)));
+    t->then(response(401, R"({"error":"invalid_client","error_codes":[7000222]})"));
+    ManualClock clock;
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), Logger{},
+                     clock.fn());
+    cache.bearer(Context{});
+    clock.now += std::chrono::seconds(3600 - 10);
+    CHECK_THROWS_AS(cache.bearer(Context{}), AuthError);
+}
+
+TEST_CASE("concurrent callers share one refresh", "[auth]") {
+    auto t = std::make_shared<ScriptedTransport>();
+    t->then([](const RecordedRequest&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return response(200, tokenBody(3600));
+    });
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)));
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 8; ++i) callers.emplace_back([&] { cache.bearer(Context{}); });
+    for (auto& c : callers) c.join();
+    CHECK(t->requests.size() == 1);
 }
 
 TEST_CASE("short-lived tokens are refreshed at half-life", "[auth]") {

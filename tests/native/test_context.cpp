@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <thread>
 
 #include "mfaphone/context.hpp"
@@ -58,4 +59,38 @@ TEST_CASE("secret strings compare in constant time and wipe on move", "[secret]"
     CHECK(c == b);
     c.wipe();
     CHECK(c.empty());
+}
+
+TEST_CASE("unregistering waits for a callback that cancel() is running", "[context][race]") {
+    // Each round: a callback that takes a while, unregistered from another thread while cancel()
+    // runs it. The callback's captured state must outlive it (checked by ASan in the asan preset,
+    // and by the flag here).
+    for (int round = 0; round < 50; ++round) {
+        Context ctx;
+        auto alive = std::make_shared<std::atomic<bool>>(true);
+        std::atomic<bool> entered{false}, finishedInside{false};
+        auto reg = ctx.onCancel([&, alive] {
+            entered = true;
+            std::this_thread::sleep_for(2ms);
+            finishedInside = alive->load();
+        });
+        std::thread canceller([&] { ctx.cancel(); });
+        while (!entered) std::this_thread::yield();
+        reg.reset();  // must block until the callback has returned
+        CHECK(finishedInside.load());
+        alive->store(false);
+        canceller.join();
+    }
+}
+
+TEST_CASE("a callback may unregister itself without deadlock", "[context]") {
+    Context ctx;
+    Context::Registration reg;
+    bool ran = false;
+    reg = ctx.onCancel([&] {
+        ran = true;
+        reg.reset();
+    });
+    ctx.cancel();
+    CHECK(ran);
 }

@@ -32,6 +32,49 @@ TEST_CASE("Retry-After is parsed as fractional seconds or an HTTP-date", "[retry
     CHECK_FALSE(parseRetryAfter("soon", now));
     CHECK_FALSE(parseRetryAfter("-1", now));
     CHECK_FALSE(parseRetryAfter("1.2.3", now));
+    // Absurd values are clamped, never wrapped into a negative or zero wait.
+    auto huge = parseRetryAfter("99999999999999999999", now);
+    REQUIRE(huge);
+    CHECK(*huge > std::chrono::hours(24));
+    auto farDate = parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now);
+    REQUIRE(farDate);
+    CHECK(*farDate > std::chrono::hours(24));
+}
+
+TEST_CASE("a huge Retry-After gives up instead of retrying at once", "[retry]") {
+    auto inner = std::make_shared<ScriptedTransport>();
+    inner->then(response(429, "", {{"retry-after", "99999999999999999999"}}));
+    RecordingSleeper sleeper;
+    RetryPolicy policy(inner, RetryOptions{}, Logger{}, sleeper.fn(), 1);
+    CHECK(policy.send(get("https://g/x"), Context{}).status == 429);
+    CHECK(sleeper.delays.empty());
+    CHECK(inner->requests.size() == 1);
+}
+
+TEST_CASE("a change (POST, PATCH) is resent only when the service says it was not processed", "[retry]") {
+    for (const char* method : {"POST", "PATCH"}) {
+        for (int status : {500, 502, 504}) {
+            auto inner = std::make_shared<ScriptedTransport>();
+            inner->then(response(status, ""));
+            RecordingSleeper sleeper;
+            RetryPolicy policy(inner, RetryOptions{}, Logger{}, sleeper.fn(), 1);
+            HttpRequest r = get("https://g/x");
+            r.method = method;
+            CHECK(policy.send(r, Context{}).status == status);
+            CHECK(inner->requests.size() == 1);
+        }
+        for (int status : {429, 503}) {
+            auto inner = std::make_shared<ScriptedTransport>();
+            inner->then(response(status, "", {{"retry-after", "1"}}));
+            inner->then(response(201, ""));
+            RecordingSleeper sleeper;
+            RetryPolicy policy(inner, RetryOptions{}, Logger{}, sleeper.fn(), 1);
+            HttpRequest r = get("https://g/x");
+            r.method = method;
+            CHECK(policy.send(r, Context{}).status == 201);
+            CHECK(inner->requests.size() == 2);
+        }
+    }
 }
 
 TEST_CASE("429 and 5xx are retried, honouring Retry-After", "[retry]") {

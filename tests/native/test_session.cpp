@@ -19,10 +19,11 @@ const std::string kSecret = "Zm9v~secret.VALUE";
 struct FakeCloud {
     TestServer s;
     std::atomic<int> tokenRequests{0};
+    std::atomic<bool> secretRevoked{false};
     FakeCloud() {
         s.server.Post("/contoso.onmicrosoft.com/oauth2/v2.0/token", [this](const httplib::Request& req, httplib::Response& res) {
             ++tokenRequests;
-            if (req.get_param_value("client_secret") != kSecret) {
+            if (req.get_param_value("client_secret") != kSecret || secretRevoked) {
                 res.status = 401;
                 res.set_content(R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215],"correlation_id":"corr-1"})",
                                 "application/json");
@@ -34,6 +35,11 @@ struct FakeCloud {
             std::string user = req.matches[1];
             if (req.get_header_value("Authorization") != "Bearer eyJ.e30.sig") {
                 res.status = 401;
+                return;
+            }
+            if (user.rfind("revoked", 0) == 0) {
+                res.status = 401;
+                res.set_content(R"({"error":{"code":"InvalidAuthenticationToken","message":"Token revoked."}})", "application/json");
                 return;
             }
             if (user == "nobody@contoso.com") {
@@ -169,4 +175,36 @@ TEST_CASE("shared components log to the operation whose thread logs, at its leve
     collect(opB, b);
     CHECK(a == std::vector<std::string>{"http: to A", "http: to A again"});
     CHECK(b == std::vector<std::string>{"http: to B"});
+}
+
+TEST_CASE("a failed connect leaves no earlier connection active", "[session]") {
+    FakeCloud cloud;
+    Session session;
+    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    REQUIRE(session.context().connected);
+    drain(*session.connectWithClientSecret(cloud.options(), bytes("wrong")));
+    CHECK_FALSE(session.context().connected);
+    CHECK_THROWS_AS(session.getPhoneMethods({"a@contoso.com"}, 1), InvalidInputError);
+}
+
+TEST_CASE("a sign-in failure in the middle of an operation is reported once and stops it", "[session]") {
+    FakeCloud cloud;
+    Session session;
+    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    cloud.secretRevoked = true;  // the next token request fails
+    std::vector<std::string> users;
+    for (int i = 0; i < 30; ++i) users.push_back("revoked" + std::to_string(i) + "@contoso.com");
+    auto events = drain(*session.getPhoneMethods(users, 4));
+    int terminating = 0, cancelled = 0, results = 0;
+    for (const auto& e : events) {
+        if (e.kind == EventKind::Error && e.terminating) {
+            ++terminating;
+            CHECK(e.errorKind == static_cast<int>(ErrorKind::Auth));
+        }
+        if (e.kind == EventKind::Error && e.errorKind == static_cast<int>(ErrorKind::Cancelled)) ++cancelled;
+        if (e.kind == EventKind::Result) ++results;
+    }
+    CHECK(terminating == 1);
+    CHECK(cancelled == 0);
+    CHECK(results == 0);
 }

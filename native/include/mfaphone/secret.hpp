@@ -30,11 +30,14 @@ struct ZeroingAllocator {
     }
 };
 
+// A std::string whose every released buffer (on growth and on destruction) is wiped.
+using ZeroingString = std::basic_string<char, std::char_traits<char>, ZeroingAllocator<char>>;
+
 // A string whose buffer is wiped on every reallocation and on destruction. Short strings live
 // inside the object (SSO), so the destructor wipes that too.
 class SecretString {
 public:
-    using Storage = std::basic_string<char, std::char_traits<char>, ZeroingAllocator<char>>;
+    using Storage = ZeroingString;
 
     SecretString() = default;
     SecretString(const char* data, std::size_t size) : m_value(data, size) {}

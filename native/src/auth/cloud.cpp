@@ -27,12 +27,45 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
+// localhost, [::1], or a dotted IPv4 address in 127.0.0.0/8.
+bool isLoopbackHost(std::string_view host) {
+    if (host == "localhost" || host == "[::1]") return true;
+    int octets = 0;
+    std::size_t pos = 0;
+    while (pos <= host.size()) {
+        std::size_t dot = host.find('.', pos);
+        std::string_view part = host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+        if (part.empty() || part.size() > 3 ||
+            !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return false;
+        if (std::stoi(std::string(part)) > 255) return false;
+        if (octets == 0 && part != "127") return false;
+        ++octets;
+        if (dot == std::string_view::npos) break;
+        pos = dot + 1;
+    }
+    return octets == 4;
+}
+
+// An override base URL: absolute, https (http only to this machine, e.g. the emulator: secrets
+// and tokens never cross a network in clear text), no credentials, query or fragment.
 std::string checkedBase(const std::string& url, const char* what) {
-    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
-        throw InvalidInputError(std::string(what) + " '" + url +
-                                "' is not an absolute http(s) URL. Give a base URL such as https://host:port.");
+    bool https = url.rfind("https://", 0) == 0;
+    bool http = url.rfind("http://", 0) == 0;
+    if (!https && !http)
+        throw InvalidInputError(std::string(what) + " is not an absolute http(s) URL. Give a base URL such as https://host:port.");
+    std::string_view rest = std::string_view(url).substr(https ? 8 : 7);
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    if (authority.find('@') != std::string_view::npos)
+        throw InvalidInputError(std::string(what) + " must not contain a user name or password.");
     if (url.find('?') != std::string::npos || url.find('#') != std::string::npos)
         throw InvalidInputError(std::string(what) + " must not contain a query or fragment.");
+    std::string_view host = authority;
+    if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
+    else host = host.substr(0, host.find(':'));
+    if (host.empty()) throw InvalidInputError(std::string(what) + " has no host.");
+    if (http && !isLoopbackHost(host))
+        throw InvalidInputError(std::string(what) + " uses http:// for a remote host, which would send secrets and tokens unencrypted. Use https:// (http:// is accepted only for 127.0.0.1, ::1 and localhost).");
     return trimTrailingSlash(url);
 }
 

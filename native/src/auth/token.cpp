@@ -52,9 +52,13 @@ std::string describeAadsts(long code) {
 }
 
 AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system_clock::time_point now) {
-    Json body = Json::parse(response.body, nullptr, false);
+    Json body = Json::parse(response.body.begin(), response.body.end(), nullptr, false);
     if (response.status == 200 && body.is_object()) {
         std::string token = jsonString(body, "access_token");
+        if (auto it = body.find("access_token"); it != body.end() && it->is_string()) {
+            auto& parsed = it->get_ref<std::string&>();
+            secureZero(parsed.data(), parsed.size());
+        }
         if (token.empty()) throw AuthError("The token endpoint answered without an access token.", "", 0, "", 200);
         long long expiresIn = 3599;
         auto it = body.find("expires_in");
@@ -140,18 +144,34 @@ AccessToken ClientSecretCredential::requestToken(const Context& context) {
     return token;
 }
 
-TokenCache::TokenCache(std::shared_ptr<TokenCredential> credential, std::chrono::seconds refreshMargin)
-    : m_credential(std::move(credential)), m_margin(refreshMargin) {}
+TokenCache::TokenCache(std::shared_ptr<TokenCredential> credential, std::chrono::seconds refreshMargin, Logger logger,
+                       Clock clock, std::chrono::seconds minimumLife)
+    : m_credential(std::move(credential)),
+      m_margin(refreshMargin),
+      m_logger(std::move(logger)),
+      m_clock(clock ? std::move(clock) : Clock([] { return std::chrono::system_clock::now(); })),
+      m_minimumLife(minimumLife) {}
 
 SecretString TokenCache::bearer(const Context& context) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto now = std::chrono::system_clock::now();
+    auto now = m_clock();
     // Refresh `margin` before expiry, or at half-life for tokens that live shorter than that.
     auto margin = std::min<std::chrono::system_clock::duration>(m_margin, (m_token.expiresOn - m_acquired) / 2);
-    if (!m_valid || m_token.expiresOn - now <= margin) {
-        m_acquired = now;
-        m_token = m_credential->requestToken(context);
-        m_valid = true;
+    if (!m_valid || (m_token.expiresOn - now <= margin && now >= m_nextRefreshAttempt)) {
+        try {
+            AccessToken fresh = m_credential->requestToken(context);
+            m_token = std::move(fresh);
+            m_acquired = now;
+            m_valid = true;
+        } catch (const CancelledError&) {
+            throw;
+        } catch (const Error& e) {
+            if (!m_valid || m_token.expiresOn - now < m_minimumLife) throw;
+            m_nextRefreshAttempt = now + std::chrono::seconds(10);
+            m_logger.log(LogLevel::Warning, "auth",
+                         std::string("refreshing the access token failed; using the current token while it lasts (") +
+                             e.what() + ")");
+        }
     }
     return m_token.token;
 }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "mfaphone/errors.hpp"
 
@@ -16,6 +17,10 @@ struct Context::State {
     std::condition_variable cv;
     std::map<long, std::function<void()>> callbacks;
     long nextId = 0;
+    // The callback cancel() is running now (-1: none) and the thread running it. Unregistering
+    // that callback waits for it to return, so its captures stay alive while it runs.
+    long running = -1;
+    std::thread::id runner;
 };
 
 Context::Context() : m_state(std::make_shared<State>()) {}
@@ -29,14 +34,25 @@ Context Context::withDeadline(Clock::time_point deadline) const {
 }
 
 void Context::cancel() const {
-    std::map<long, std::function<void()>> callbacks;
-    {
-        std::lock_guard<std::mutex> lock(m_state->mutex);
-        if (m_state->cancelled.exchange(true)) return;
-        callbacks.swap(m_state->callbacks);
+    State& s = *m_state;
+    std::unique_lock<std::mutex> lock(s.mutex);
+    if (s.cancelled.exchange(true)) return;
+    s.cv.notify_all();
+    // Run callbacks one at a time; each leaves the map before it runs, and its registration's
+    // destructor waits while it is the running one.
+    while (!s.callbacks.empty()) {
+        auto it = s.callbacks.begin();
+        long id = it->first;
+        std::function<void()> callback = std::move(it->second);
+        s.callbacks.erase(it);
+        s.running = id;
+        s.runner = std::this_thread::get_id();
+        lock.unlock();
+        callback();
+        lock.lock();
+        s.running = -1;
+        s.cv.notify_all();
     }
-    m_state->cv.notify_all();
-    for (auto& entry : callbacks) entry.second();
 }
 
 bool Context::cancelled() const noexcept { return m_state->cancelled.load(); }
@@ -53,18 +69,21 @@ void Context::sleepFor(Clock::duration d) const {
 }
 
 Context::Registration Context::onCancel(std::function<void()> callback) const {
-    long id;
     {
         std::lock_guard<std::mutex> lock(m_state->mutex);
         if (!m_state->cancelled.load()) {
-            id = m_state->nextId++;
+            long id = m_state->nextId++;
             m_state->callbacks.emplace(id, std::move(callback));
             std::weak_ptr<State> weak = m_state;
             return std::shared_ptr<void>(nullptr, [weak, id](void*) {
-                if (auto state = weak.lock()) {
-                    std::lock_guard<std::mutex> lock(state->mutex);
-                    state->callbacks.erase(id);
-                }
+                auto state = weak.lock();
+                if (!state) return;
+                std::unique_lock<std::mutex> lock(state->mutex);
+                if (state->callbacks.erase(id)) return;
+                // Already taken by cancel(): wait until it has returned (unless this is that
+                // callback unregistering itself).
+                if (state->runner != std::this_thread::get_id())
+                    state->cv.wait(lock, [&] { return state->running != id; });
             });
         }
     }

@@ -6,7 +6,7 @@
 namespace mfaphone {
 
 RequestFailedError graphError(const HttpResponse& response) {
-    Json body = Json::parse(response.body, nullptr, false);
+    Json body = Json::parse(response.body.begin(), response.body.end(), nullptr, false);
     std::string code, message, requestId = response.header("request-id");
     if (body.is_object()) {
         auto error = body.find("error");
@@ -42,14 +42,19 @@ HttpResponse GraphClient::request(const std::string& method, const std::string& 
         SecretString authorization("Bearer ", 7);
         authorization.append(token);
         request.headers.emplace_back("Authorization", std::string(authorization.data(), authorization.size()));
+        // The header value is an ordinary string: wipe it however send() ends. (By index: the
+        // vector grows below.)
+        struct WipeHeader {
+            Headers& headers;
+            std::size_t index;
+            ~WipeHeader() { secureZero(headers[index].second.data(), headers[index].second.size()); }
+        } wipe{request.headers, request.headers.size() - 1};
         request.headers.emplace_back("Accept", "application/json");
         if (!body.empty()) {
             request.headers.emplace_back("Content-Type", "application/json");
             request.body.append(body.data(), body.size());
         }
         HttpResponse response = m_transport->send(request, context);
-        // The header copy of the token lives in an ordinary string: wipe it now.
-        secureZero(request.headers.front().second.data(), request.headers.front().second.size());
         if (response.status == 401 && attempt == 0) {
             m_logger.log(LogLevel::Verbose, "graph", "401 from " + method + " " + sanitizeUrl(m_base + path) +
                                                          "; refreshing the token once");
@@ -64,7 +69,7 @@ HttpResponse GraphClient::request(const std::string& method, const std::string& 
 std::vector<PhoneMethod> GraphClient::listPhoneMethods(const std::string& user, const Context& context) {
     if (user.empty()) throw InvalidInputError("The user id is empty. Give an object id or a user principal name.");
     HttpResponse response = request("GET", "/" + userPathSegment(user) + "/authentication/phoneMethods", {}, context);
-    Json body = Json::parse(response.body, nullptr, false);
+    Json body = Json::parse(response.body.begin(), response.body.end(), nullptr, false);
     if (!body.is_object() || !body.contains("value") || !body["value"].is_array())
         throw RequestFailedError("Graph answered phoneMethods without a value array.", response.status, "",
                                  response.header("request-id"));

@@ -12,6 +12,8 @@
 #include <set>
 #include <thread>
 
+#include "mfaphone/secret.hpp"
+
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/http.hpp"
 #include "mfaphone/internal/url.hpp"
@@ -31,7 +33,12 @@ struct Deleter {
         if (p) Free(p);
     }
 };
-void freeSlist(curl_slist* list) { curl_slist_free_all(list); }
+// Header lines carry the Authorization header: wipe them before they are freed.
+void freeSlist(curl_slist* list) {
+    for (curl_slist* item = list; item; item = item->next)
+        if (item->data) secureZero(item->data, std::strlen(item->data));
+    curl_slist_free_all(list);
+}
 void freeEasy(CURL* easy) { curl_easy_cleanup(easy); }
 using UniqueSlist = std::unique_ptr<curl_slist, Deleter<curl_slist, freeSlist>>;
 using UniqueEasy = std::unique_ptr<CURL, Deleter<CURL, freeEasy>>;
@@ -187,8 +194,15 @@ private:
 
         curl_slist* list = nullptr;
         for (const auto& [name, value] : r.headers) {
-            std::string line = name + ": " + value;
-            list = curl_slist_append(list, line.c_str());
+            SecretString line(name.data(), name.size());
+            line.append(": ", 2);
+            line.append(value.data(), value.size());
+            curl_slist* grown = curl_slist_append(list, line.data());
+            if (!grown) {
+                freeSlist(list);
+                throw TransportError("libcurl could not allocate a request header.");
+            }
+            list = grown;
         }
         list = curl_slist_append(list, "Expect:");
         t.headers.reset(list);
@@ -229,7 +243,15 @@ private:
                         t->done.notify_all();
                         continue;
                     }
-                    curl_multi_add_handle(m_multi, t->easy.get());
+                    CURLMcode added = curl_multi_add_handle(m_multi, t->easy.get());
+                    if (added != CURLM_OK) {
+                        t->result = CURLE_FAILED_INIT;
+                        std::snprintf(t->errorBuffer, sizeof t->errorBuffer, "libcurl could not start the transfer: %s",
+                                      curl_multi_strerror(added));
+                        t->finished = true;
+                        t->done.notify_all();
+                        continue;
+                    }
                     m_active.insert(t);
                 }
                 m_incoming.clear();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <random>
@@ -23,9 +24,12 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
         if (c == '.') ++dots;
         else if (c < '0' || c > '9') numeric = false;
     }
+    // Far beyond any sensible wait; also keeps the conversions below in range.
+    constexpr double kCapSeconds = 365.0 * 24 * 3600;
     if (numeric && dots <= 1 && value != ".") {
         double seconds = std::strtod(std::string(value).c_str(), nullptr);
         if (!std::isfinite(seconds) || seconds < 0) return std::nullopt;
+        seconds = std::min(seconds, kCapSeconds);
         return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000.0)));
     }
     // HTTP-date (IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
@@ -33,9 +37,10 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
     std::string text(value);
     const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (!end || *end != '\0') return std::nullopt;
-    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
-    return delta.count() > 0 ? delta : std::chrono::milliseconds(0);
+    // Difference in whole seconds as time_t arithmetic: no chrono overflow for far dates.
+    double seconds = std::difftime(timegm(&tm), std::chrono::system_clock::to_time_t(now));
+    seconds = std::min(std::max(seconds, 0.0), kCapSeconds);
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
 RetryPolicy::RetryPolicy(std::shared_ptr<Transport> inner, RetryOptions options, Logger logger, Sleeper sleeper,
@@ -59,6 +64,8 @@ std::chrono::milliseconds RetryPolicy::backoff(int attempt) {
 HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& context) {
     bool repeatable = request.idempotent || request.method == "GET" || request.method == "HEAD" ||
                       request.method == "PUT" || request.method == "DELETE";
+    // A 500/502/504 may come after the service applied a change; only 429 and 503 say it was
+    // not processed, so only those are safe to resend for a request that is not repeatable.
     int transportFailures = 0;
     for (int attempt = 0;; ++attempt) {
         context.throwIfCancelled();
@@ -66,7 +73,9 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
         std::string why;
         try {
             HttpResponse response = m_inner->send(request, context);
-            if (!isRetriableStatus(response.status) || attempt >= m_options.maxRetries) return response;
+            bool retriable = repeatable ? isRetriableStatus(response.status)
+                                        : (response.status == 429 || response.status == 503);
+            if (!retriable || attempt >= m_options.maxRetries) return response;
             auto retryAfter = parseRetryAfter(response.header("retry-after"), std::chrono::system_clock::now());
             delay = retryAfter ? *retryAfter : backoff(attempt);
             if (delay > m_options.maxRetryAfter) return response;

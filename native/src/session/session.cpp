@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/auth.hpp"
@@ -47,6 +49,8 @@ std::string Session::version() { return MFAPHONE_VERSION; }
 
 std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions& options,
                                                             const std::vector<unsigned char>& secret) {
+    // A connect that fails must not leave an earlier connection (perhaps another tenant) active.
+    disconnect();
     CloudEndpoints cloud = resolveCloud(options.cloud, options.authorityHost, options.graphEndpoint);
     if (options.timeoutSeconds <= 0) throw InvalidInputError("TimeoutSeconds must be greater than zero.");
     SecretString secretValue(reinterpret_cast<const char*>(secret.data()), secret.size());
@@ -61,7 +65,7 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
     auto transport = std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
     auto credential = std::make_shared<ClientSecretCredential>(transport, cloud, options.tenantId, options.clientId,
                                                                std::move(secretValue), shared);
-    auto tokens = std::make_shared<TokenCache>(credential);
+    auto tokens = std::make_shared<TokenCache>(credential, std::chrono::seconds(300), shared);
 
     impl->logLevel = options.logLevel;
     auto state = std::make_shared<OperationState>(toLevel(options.logLevel));
@@ -126,6 +130,7 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
     state->start([graph, users, maxConcurrency](OperationState& op) {
         std::atomic<std::size_t> next{0};
         std::atomic<long long> done{0};
+        std::atomic<bool> stopped{false};  // a terminating error was reported
         auto worker = [&] {
             LogRoute route(op);
             for (;;) {
@@ -143,12 +148,14 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
                 } catch (...) {
                     Event e = OperationState::errorEvent(std::current_exception(), users[i], false);
                     e.index = static_cast<long long>(i);
-                    bool stop = e.terminating;
-                    op.push(std::move(e));
-                    if (stop) {
+                    if (e.terminating) {
+                        // Only the first terminating error is reported; the rest stop quietly.
+                        if (stopped.exchange(true)) return;
+                        op.push(std::move(e));
                         op.context().cancel();
                         return;
                     }
+                    op.push(std::move(e));
                 }
                 long long n = ++done;
                 if (users.size() > 1) {
@@ -164,10 +171,17 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
         };
         std::size_t threads = std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency), users.size());
         std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+        try {
+            for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+        } catch (const std::system_error&) {
+            // Fewer threads than asked for (a process or sandbox limit): carry on with those.
+            op.logger().log(LogLevel::Warning, "session",
+                            "could start only " + std::to_string(pool.size() + 1) + " of " +
+                                std::to_string(threads) + " worker threads");
+        }
         worker();
         for (auto& t : pool) t.join();
-        op.context().throwIfCancelled();
+        if (!stopped) op.context().throwIfCancelled();
     });
     return std::make_shared<Operation>(state);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,12 +61,16 @@ AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system
 // A clear, actionable message for an AADSTS code (empty when the code has no special text).
 std::string describeAadsts(long code);
 
-// Caches one token; refreshes it when less than `refreshMargin` of life remains, and on demand
-// after a 401. Thread-safe: concurrent callers share one refresh.
+// Caches one token; refreshes it when less than `refreshMargin` of life remains (at half-life
+// for shorter-lived tokens), and on demand after a 401. When an early refresh fails while the
+// cached token still has `minimumLife` left, the cached token is used and the failure logged.
+// Thread-safe: concurrent callers share one refresh. The clock is injectable for tests.
 class TokenCache {
 public:
+    using Clock = std::function<std::chrono::system_clock::time_point()>;
     TokenCache(std::shared_ptr<TokenCredential> credential,
-               std::chrono::seconds refreshMargin = std::chrono::seconds(300));
+               std::chrono::seconds refreshMargin = std::chrono::seconds(300), Logger logger = {},
+               Clock clock = {}, std::chrono::seconds minimumLife = std::chrono::seconds(30));
     SecretString bearer(const Context& context);
     void invalidate(const SecretString& rejected);
     std::chrono::system_clock::time_point expiresOn() const;
@@ -74,9 +79,13 @@ public:
 private:
     std::shared_ptr<TokenCredential> m_credential;
     std::chrono::seconds m_margin;
+    Logger m_logger;
+    Clock m_clock;
+    std::chrono::seconds m_minimumLife;
     mutable std::mutex m_mutex;
     AccessToken m_token;
     std::chrono::system_clock::time_point m_acquired;
+    std::chrono::system_clock::time_point m_nextRefreshAttempt;  // after a failed early refresh
     bool m_valid = false;
 };
 

@@ -32,7 +32,9 @@ struct HttpRequest {
 struct HttpResponse {
     int status = 0;
     Headers headers;  // names lower-cased
-    std::string body;
+    // Zeroing storage: token responses carry access tokens, and a growing buffer must not
+    // leave copies behind.
+    ZeroingString body;
     // First value of a header (name compared case-insensitively), or empty.
     std::string header(std::string_view name) const;
 };
@@ -77,9 +79,10 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
 
 bool isRetriableStatus(int status) noexcept;
 
-// Retries 429/500/502/503/504 and transport errors (transport errors only for methods that are
-// safe to repeat, or when the connection was never made), honouring Retry-After, otherwise
-// exponential backoff with full jitter. The sleep is injectable for tests.
+// Retries 429/500/502/503/504 and transport errors for requests that are safe to repeat (GET,
+// HEAD, PUT, DELETE, or marked idempotent), and only 429/503 for the others (POST, PATCH), since
+// a 500/502/504 or a dropped connection may follow a change that was applied. Honours
+// Retry-After, otherwise exponential backoff with jitter. The sleep is injectable for tests.
 class RetryPolicy : public Transport {
 public:
     using Sleeper = std::function<void(std::chrono::milliseconds, const Context&)>;
