@@ -1,11 +1,18 @@
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using MfaPhone.Commands;
 using MfaPhone.Native;
 
 namespace MfaPhone
 {
-    /// <summary>Loads the native library from the module folder when the module is imported.</summary>
-    public sealed class ModuleInitializer : IModuleAssemblyInitializer
+    /// <summary>
+    /// Loads the native library from the module folder when the module is imported, and signs
+    /// the runspace out (releasing its native session) when the module is removed from it.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         public void OnImport() => NativeLoader.EnsureLoaded();
+
+        public void OnRemove(PSModuleInfo psModuleInfo) => MfaSession.Release(Runspace.DefaultRunspace);
     }
 }

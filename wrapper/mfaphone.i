@@ -15,11 +15,37 @@
 %include <std_shared_ptr.i>
 %include "exceptions.i"
 
+/* Every generated type is internal to the module assembly: scripts reach the engine only
+ * through the cmdlets, never through raw proxies whose lifetime they would have to manage. */
+%typemap(csclassmodifiers) SWIGTYPE, SWIGTYPE *, SWIGTYPE &, SWIGTYPE &&, SWIGTYPE [], SWIGTYPE (CLASS::*) "internal class"
+%typemap(csclassmodifiers) enum SWIGTYPE "internal enum"
+%pragma(csharp) moduleclassmodifiers="internal class"
+%pragma(csharp) imclassclassmodifiers="internal class"
+
 %shared_ptr(mfaphone::Operation)
 %shared_ptr(mfaphone::Session)
+%mfaphone_guarded_shared_ptr(mfaphone::Operation)
+%mfaphone_guarded_shared_ptr(mfaphone::Session)
 
+// The vector proxies are generic list classes: typemaps of their element types apply, and
+// their csclassmodifiers are the internal ones above.
 %template(StringVector) std::vector<std::string>;
 %template(ByteVector) std::vector<unsigned char>;
+
+// A PhoneMethodVector's indexer and enumerator hand out owned copies of the elements, never
+// views into the vector's storage (which a later Add or the vector's disposal would free).
+%typemap(out) const mfaphone::PhoneMethod & %{
+  try {
+    $result = new $*1_ltype(*$1);
+  } catch (...) {
+    MfaPhone_SetPendingFromCurrent();
+    return $null;
+  }
+%}
+%typemap(csout, excode=SWIGEXCODE) const mfaphone::PhoneMethod & {
+    $csclassname ret = new $csclassname($imcall, true);$excode
+    return ret;
+  }
 %template(PhoneMethodVector) std::vector<mfaphone::PhoneMethod>;
 
 // Secrets cross as bytes; wipe() zeroes the native copy before it is released.
@@ -72,7 +98,13 @@
 %rename(Total) mfaphone::Event::total;
 %rename(Target) mfaphone::Event::target;
 %rename(Index) mfaphone::Event::index;
-%rename(Methods) mfaphone::Event::methods;
+// Vector members are read as copies (Methods()), never as views into the parent struct: a
+// view outlives nothing safely once the Event is reused or collected.
+%ignore mfaphone::Event::methods;
+%rename(Methods) mfaphone::Event::methodsCopy;
+%extend mfaphone::Event {
+    std::vector<mfaphone::PhoneMethod> methodsCopy() const { return $self->methods; }
+}
 %rename(ErrorKind) mfaphone::Event::errorKind;
 %rename(HttpStatus) mfaphone::Event::httpStatus;
 %rename(ErrorCode) mfaphone::Event::errorCode;
@@ -102,7 +134,11 @@
 %rename(AuthorityHost) mfaphone::ContextInfo::authorityHost;
 %rename(GraphEndpoint) mfaphone::ContextInfo::graphEndpoint;
 %rename(TokenExpiresOn) mfaphone::ContextInfo::tokenExpiresOn;
-%rename(Roles) mfaphone::ContextInfo::roles;
+%ignore mfaphone::ContextInfo::roles;
+%rename(Roles) mfaphone::ContextInfo::rolesCopy;
+%extend mfaphone::ContextInfo {
+    std::vector<std::string> rolesCopy() const { return $self->roles; }
+}
 
 %unignore mfaphone::Operation;
 %unignore mfaphone::Operation::~Operation;

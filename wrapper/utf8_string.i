@@ -2,6 +2,10 @@
  * the ANSI code page on Windows, which would mangle names such as "Zoë Ångström".
  *   C# -> C++: the proxy encodes to a NUL-terminated UTF-8 byte[] (pinned by the marshaler).
  *   C++ -> C#: the wrapper returns a malloc'd UTF-8 copy; the proxy decodes and frees it.
+ * A string holding a NUL character is refused before it crosses (C++ would silently cut it
+ * there, so "user\0@evil" would address another user): MfaPhoneInvalidInputException.
+ * The native copies are made inside try blocks; exceptions.i (included after this file)
+ * defines MfaPhone_SetPendingFromCurrent.
  */
 %{
 #include <cstdlib>
@@ -29,6 +33,9 @@ SWIGEXPORT void SWIGSTDCALL MfaPhone_FreeString(char* s) { std::free(s); }
 
   internal static byte[] Utf8In(string s) {
     if (s == null) return null;
+    if (s.IndexOf('\0') >= 0)
+      throw new global::MfaPhone.Native.MfaPhoneInvalidInputException(
+        "A value contains a NUL character (\\0), which MfaPhone does not accept. Remove it and try again.");
     int count = global::System.Text.Encoding.UTF8.GetByteCount(s);
     byte[] bytes = new byte[count + 1];
     global::System.Text.Encoding.UTF8.GetBytes(s, 0, s.Length, bytes, 0);
@@ -67,17 +74,39 @@ class string;
     SWIG_CSharpSetPendingExceptionArgument(SWIG_CSharpArgumentNullException, "null string", 0);
     return $null;
    }
-   $1.assign($input); %}
+   try {
+     $1.assign($input);
+   } catch (...) {
+     MfaPhone_SetPendingFromCurrent();
+     return $null;
+   } %}
 %typemap(in, canthrow=1) const string &
 %{ if (!$input) {
     SWIG_CSharpSetPendingExceptionArgument(SWIG_CSharpArgumentNullException, "null string", 0);
     return $null;
    }
-   $*1_ltype $1_str($input);
+   $*1_ltype $1_str;
+   try {
+     $1_str.assign($input);
+   } catch (...) {
+     MfaPhone_SetPendingFromCurrent();
+     return $null;
+   }
    $1 = &$1_str; %}
 
-%typemap(out) string %{ $result = MfaPhone_DupString($1); %}
-%typemap(out) const string & %{ $result = MfaPhone_DupString(*$1); %}
+// malloc does not throw; a NULL copy means memory ran out.
+%typemap(out, canthrow=1) string
+%{ $result = MfaPhone_DupString($1);
+   if (!$result) {
+     MfaPhone_SetPending(0, "The MfaPhone engine ran out of memory.", 0, "", "");
+     return $null;
+   } %}
+%typemap(out, canthrow=1) const string &
+%{ $result = MfaPhone_DupString(*$1);
+   if (!$result) {
+     MfaPhone_SetPending(0, "The MfaPhone engine ran out of memory.", 0, "", "");
+     return $null;
+   } %}
 
 %typemap(csout, excode=SWIGEXCODE) string, const string & {
     global::System.IntPtr p = $imcall;$excode

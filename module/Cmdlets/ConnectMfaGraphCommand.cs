@@ -80,24 +80,27 @@ namespace MfaPhone.Commands
                     new MfaPhoneInvalidInputException("The credential's user name must be the application (client) id."), null));
             }
 
+            string caBundle = string.IsNullOrEmpty(CaBundle) ? "" : ResolveCaBundle(CaBundle);
             using (var options = new ConnectOptions())
             {
-                options.TenantId = TenantId;
-                options.ClientId = clientId;
-                options.Cloud = Environment;
-                options.AuthorityHost = AuthorityHost?.OriginalString ?? "";
-                options.GraphEndpoint = GraphEndpoint?.OriginalString ?? "";
-                options.CaBundle = string.IsNullOrEmpty(CaBundle) ? "" : ResolveCaBundle(CaBundle);
-                options.TimeoutSeconds = TimeoutSec;
-                options.LogLevel = EventPump.LogLevelFor(this);
-
-                Run(() =>
+                Run(session =>
                     {
+                        // Inside Run: a value the engine refuses (a NUL character, for one) is
+                        // an InvalidInput error like the engine's own checks.
+                        options.TenantId = TenantId;
+                        options.ClientId = clientId;
+                        options.Cloud = Environment;
+                        options.AuthorityHost = AuthorityHost?.OriginalString ?? "";
+                        options.GraphEndpoint = GraphEndpoint?.OriginalString ?? "";
+                        options.CaBundle = caBundle;
+                        options.TimeoutSeconds = TimeoutSec;
+                        options.LogLevel = EventPump.LogLevelFor(this);
+
                         ByteVector bytes = null;
                         try
                         {
                             bytes = SecretBytes.ToNative(secret);
-                            return NativeSession.ConnectWithClientSecret(options, bytes);
+                            return session.ConnectWithClientSecret(options, bytes);
                         }
                         finally
                         {
@@ -109,7 +112,7 @@ namespace MfaPhone.Commands
                     (ev, error) => WriteError(EventPump.ToErrorRecord(error, TenantId)));
             }
             WriteVerbose($"Connected to tenant {TenantId} as application {clientId}.");
-            if (PassThru) WriteObject(GetMfaGraphContextCommand.Read(NativeSession));
+            if (PassThru) WriteObject(GetMfaGraphContextCommand.Read(this, NativeSession));
         }
 
         #endregion

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MfaPhone.Native;
 
 namespace MfaPhone.Commands
 {
@@ -11,7 +12,14 @@ namespace MfaPhone.Commands
     {
         protected override void EndProcessing()
         {
-            NativeSession.Disconnect();
+            try
+            {
+                NativeSession.Disconnect();
+            }
+            catch (MfaPhoneException e)
+            {
+                ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
+            }
             WriteVerbose("Disconnected from Microsoft Graph.");
         }
     }

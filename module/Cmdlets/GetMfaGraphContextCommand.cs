@@ -14,16 +14,30 @@ namespace MfaPhone.Commands
     {
         protected override void EndProcessing()
         {
-            MfaGraphContext context = Read(NativeSession);
+            MfaGraphContext context = Read(this, NativeSession);
             if (context != null) WriteObject(context);
         }
 
-        internal static MfaGraphContext Read(Session session)
+        /// <summary>The session's context as an output object; null when it is not signed in.</summary>
+        internal static MfaGraphContext Read(PSCmdlet cmdlet, Session session)
+        {
+            try
+            {
+                return ReadContext(session);
+            }
+            catch (MfaPhoneException e)
+            {
+                cmdlet.ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
+                return null;
+            }
+        }
+
+        private static MfaGraphContext ReadContext(Session session)
         {
             using (ContextInfo info = session.Context())
             {
                 if (!info.Connected) return null;
-                using (StringVector roles = info.Roles)
+                using (StringVector roles = info.Roles())
                 {
                     return new MfaGraphContext
                     {

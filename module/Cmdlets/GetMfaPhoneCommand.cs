@@ -18,14 +18,19 @@ namespace MfaPhone.Commands
         // Pipeline input is read in chunks so thousands of users run concurrently without
         // waiting for the end of the pipeline.
         private const int ChunkSize = 100;
-        private readonly List<string> _pending = new List<string>();
+        private const int ProgressActivityId = 1;
+
+        // Input in order: a user to read, or an input error to report at its position.
+        private readonly List<Item> _pending = new List<Item>();
+        private ProgressTracker _progress;
 
         #region Parameters
 
         /// <summary>Object id or user principal name.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Id", "UserPrincipalName", "ObjectId", "UPN")]
-        [ValidateNotNullOrEmpty]
+        [AllowNull]
+        [AllowEmptyString]
         public string[] UserId { get; set; }
 
         /// <summary>Only these phone types.</summary>
@@ -42,59 +47,132 @@ namespace MfaPhone.Commands
 
         #region Overrides
 
-        protected override void BeginProcessing() => RequireConnection();
+        protected override void BeginProcessing()
+        {
+            RequireConnection();
+            // Users given by parameter are all known now: show percent and time remaining.
+            // From the pipeline they stream in: show the count.
+            long? total = MyInvocation.ExpectingInput ? (long?)null : UserId?.Length ?? 0;
+            _progress = new ProgressTracker(this, ProgressActivityId, "Reading phone methods", "users", total);
+        }
 
         protected override void ProcessRecord()
         {
-            foreach (string user in UserId)
+            foreach (string user in UserId ?? new string[] { null })
             {
-                if (string.IsNullOrWhiteSpace(user))
-                {
-                    WriteError(EventPump.ToErrorRecord(
-                        new MfaPhoneInvalidInputException("A user id is empty. Give an object id or a user principal name."), user));
-                    continue;
-                }
-                _pending.Add(user.Trim());
+                _pending.Add(Check(user));
             }
             if (_pending.Count >= ChunkSize) Flush();
         }
 
-        protected override void EndProcessing() => Flush();
+        protected override void EndProcessing()
+        {
+            Flush();
+            _progress.Complete();
+        }
 
         #endregion
 
         #region Private
 
+        private sealed class Item
+        {
+            internal string User;        // trimmed, when valid
+            internal ErrorRecord Error;  // when the input itself is wrong
+        }
+
+        /// <summary>A valid user id, or the input error for it (empty, whitespace, NUL character).</summary>
+        private static Item Check(string user)
+        {
+            if (string.IsNullOrWhiteSpace(user))
+            {
+                return new Item
+                {
+                    Error = EventPump.ToErrorRecord(
+                        new MfaPhoneInvalidInputException("A user id is empty. Give an object id or a user principal name."), user),
+                };
+            }
+            if (user.IndexOf('\0') >= 0)
+            {
+                // Native code would cut the id at the NUL and address another user.
+                return new Item
+                {
+                    Error = EventPump.ToErrorRecord(new MfaPhoneInvalidInputException(
+                        $"The user id '{user.Replace("\0", "\\0")}' contains a NUL character (\\0). Give an object id or a user principal name without it."),
+                        user),
+                };
+            }
+            return new Item { User = user.Trim() };
+        }
+
         private void Flush()
         {
             if (_pending.Count == 0) return;
-            string[] users = _pending.ToArray();
+            Item[] items = _pending.ToArray();
             _pending.Clear();
+            try
+            {
+                Read(items);
+            }
+            catch (Exception) when (!Stopping)
+            {
+                // A terminating error: clear the progress bar before the call ends.
+                _progress.Complete();
+                throw;
+            }
+        }
 
-            // Results arrive in completion order; write them in input order.
-            var ready = new List<MfaPhoneMethod>[users.Length];
-            var failed = new ErrorRecord[users.Length];
-            var done = new bool[users.Length];
+        private void Read(Item[] items)
+        {
+            // Results arrive in completion order; write them, and input errors, in input order.
+            var ready = new List<MfaPhoneMethod>[items.Length];
+            var failed = new ErrorRecord[items.Length];
+            var done = new bool[items.Length];
+            var positions = new List<int>(items.Length);  // engine index -> position in items
+            var users = new List<string>(items.Length);
+            for (int i = 0; i < items.Length; i++)
+            {
+                if (items[i].Error != null)
+                {
+                    failed[i] = items[i].Error;
+                    done[i] = true;
+                    _progress.Advance();
+                }
+                else
+                {
+                    positions.Add(i);
+                    users.Add(items[i].User);
+                }
+            }
+
             int next = 0;
             void Drain()
             {
-                while (next < users.Length && done[next])
+                while (next < items.Length && done[next])
                 {
                     if (failed[next] != null) WriteError(failed[next]);
                     else foreach (var m in ready[next]) WriteObject(m);
+                    ready[next] = null;
+                    failed[next] = null;
                     next++;
                 }
             }
 
+            Drain();
+            if (users.Count == 0) return;
+
             var wanted = PhoneType == null ? null : new HashSet<string>(PhoneType, StringComparer.OrdinalIgnoreCase);
+            int PositionOf(Event ev) => ev.Index >= 0 && ev.Index < positions.Count ? positions[(int)ev.Index] : -1;
             using (var list = new StringVector(users))
             {
-                Run(() => NativeSession.GetPhoneMethods(list, ThrottleLimit),
+                Run(session => session.GetPhoneMethods(list, ThrottleLimit),
                     ev =>
                     {
-                        int i = (int)ev.Index;
+                        int i = PositionOf(ev);
+                        if (i < 0) return;
+                        string user = items[i].User;
                         var methods = new List<MfaPhoneMethod>();
-                        using (PhoneMethodVector vector = ev.Methods)
+                        using (PhoneMethodVector vector = ev.Methods())
                         {
                             foreach (PhoneMethod pm in vector)
                             {
@@ -103,7 +181,7 @@ namespace MfaPhone.Commands
                                     if (wanted != null && !wanted.Contains(pm.PhoneType)) continue;
                                     methods.Add(new MfaPhoneMethod
                                     {
-                                        UserId = users[i],
+                                        UserId = user,
                                         PhoneType = pm.PhoneType,
                                         PhoneNumber = pm.PhoneNumber,
                                         SmsSignInState = pm.SmsSignInState,
@@ -112,23 +190,27 @@ namespace MfaPhone.Commands
                                 }
                             }
                         }
-                        if (methods.Count == 0) WriteVerbose($"{users[i]}: no phone methods.");
+                        if (methods.Count == 0) WriteVerbose($"{user}: no phone methods.");
                         ready[i] = methods;
                         done[i] = true;
+                        _progress.Advance();
                         Drain();
                     },
                     (ev, error) =>
                     {
-                        int i = (int)ev.Index;
-                        if (i < 0 || i >= users.Length)
+                        int i = PositionOf(ev);
+                        if (i < 0)
                         {
                             WriteError(EventPump.ToErrorRecord(error, ev.Target));
                             return;
                         }
-                        failed[i] = EventPump.ToErrorRecord(error, users[i]);
+                        failed[i] = EventPump.ToErrorRecord(error, items[i].User);
                         done[i] = true;
+                        _progress.Advance();
                         Drain();
-                    });
+                    },
+                    // This cmdlet reports progress over all its chunks, not per engine operation.
+                    onProgress: _ => { });
             }
             Drain();
         }

@@ -42,9 +42,12 @@ namespace MfaPhone.Commands
         /// <summary>
         /// Runs until the operation finishes. <paramref name="onResult"/> gets each Result event;
         /// <paramref name="onError"/> gets each non-terminating Error event. A terminating error
-        /// is thrown as its MfaPhoneException after the queue is drained.
+        /// is thrown as its MfaPhoneException after the queue is drained. Progress events are
+        /// written as progress records unless <paramref name="onProgress"/> takes them (a cmdlet
+        /// that reports its own progress across several operations).
         /// </summary>
-        internal void Run(Operation operation, Action<Event> onResult, Action<Event, MfaPhoneException> onError)
+        internal void Run(Operation operation, Action<Event> onResult, Action<Event, MfaPhoneException> onError,
+                          Action<Event> onProgress = null)
         {
             MfaPhoneException terminating = null;
             using (var ev = new Event())
@@ -62,7 +65,8 @@ namespace MfaPhone.Commands
                             WriteLog(ev);
                             break;
                         case EventKind.Progress:
-                            WriteProgress(ev);
+                            if (onProgress != null) onProgress(ev);
+                            else WriteProgress(ev);
                             break;
                         case EventKind.Result:
                             onResult(ev);

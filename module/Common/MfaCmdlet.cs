@@ -10,27 +10,66 @@ namespace MfaPhone.Commands
         private readonly object _gate = new object();
         private Operation _running;
 
-        private protected Session NativeSession => MfaSession.Current;
+        /// <summary>
+        /// Tests only: runs after an operation started and before StopProcessing can see it,
+        /// so a test can land a Ctrl+C exactly in that window.
+        /// </summary>
+        internal static Action<PSCmdlet> TestHookAfterStart = null;
+
+        /// <summary>
+        /// This runspace's native session. Loading the native library or creating the session
+        /// can fail (library missing, a dependency missing): that ends the call with an
+        /// ErrorRecord carrying the failure's error id.
+        /// </summary>
+        private protected Session NativeSession
+        {
+            get
+            {
+                try
+                {
+                    return MfaSession.Current;
+                }
+                catch (MfaPhoneException e)
+                {
+                    ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
+                    throw;  // not reached: ThrowTerminatingError always throws
+                }
+            }
+        }
 
         /// <summary>Stops the whole call when this runspace has not signed in.</summary>
         private protected void RequireConnection()
         {
-            using (ContextInfo info = NativeSession.Context())
+            Session session = NativeSession;
+            try
             {
-                if (info.Connected) return;
+                using (ContextInfo info = session.Context())
+                {
+                    if (info.Connected) return;
+                }
+            }
+            catch (MfaPhoneException e)
+            {
+                ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
             }
             var error = new MfaPhoneException("You are not connected to Microsoft Graph. Run Connect-MfaGraph first.", ErrorIds.NotConnected);
             ThrowTerminatingError(new ErrorRecord(error, ErrorIds.NotConnected, ErrorCategory.ConnectionError, null));
         }
 
-        /// <summary>Pumps an operation's events to this cmdlet until it finishes; Ctrl+C cancels it.</summary>
-        private protected void Run(Func<Operation> start, Action<Event> onResult, Action<Event, MfaPhoneException> onError)
+        /// <summary>
+        /// Pumps an operation's events to this cmdlet until it finishes; Ctrl+C cancels it.
+        /// Progress events become progress records unless <paramref name="onProgress"/> takes
+        /// them (a cmdlet that tracks progress across several operations).
+        /// </summary>
+        private protected void Run(Func<Session, Operation> start, Action<Event> onResult, Action<Event, MfaPhoneException> onError,
+                                   Action<Event> onProgress = null)
         {
+            Session session = NativeSession;
             Operation operation;
             try
             {
-                NativeSession.SetLogLevel(EventPump.LogLevelFor(this));
-                operation = start();
+                session.SetLogLevel(EventPump.LogLevelFor(this));
+                operation = start(session);
             }
             catch (MfaPhoneException e)
             {
@@ -39,10 +78,14 @@ namespace MfaPhone.Commands
             }
             using (operation)
             {
+                TestHookAfterStart?.Invoke(this);
                 lock (_gate) _running = operation;
                 try
                 {
-                    new EventPump(this).Run(operation, onResult, onError);
+                    // Ctrl+C may have arrived after start() but before _running was set, when
+                    // StopProcessing had nothing to cancel: cancel now.
+                    if (Stopping) operation.Cancel();
+                    new EventPump(this).Run(operation, onResult, onError, onProgress);
                 }
                 catch (MfaPhoneCancelledException) when (Stopping)
                 {

@@ -7,6 +7,9 @@ namespace MfaPhone.Native
     {
         public MfaPhoneException(string message, string errorId) : base(message) { ErrorId = errorId; }
 
+        public MfaPhoneException(string message, string errorId, Exception innerException)
+            : base(message, innerException) { ErrorId = errorId; }
+
         /// <summary>The stable error id cmdlets put in the ErrorRecord.</summary>
         public string ErrorId { get; }
     }

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using MfaPhone.Commands;
 
 namespace MfaPhone.Native
 {
@@ -53,47 +54,88 @@ namespace MfaPhone.Native
             lock (Gate)
             {
                 if (s_initialized) return;
-                string path = LibraryPath;
-                if (!File.Exists(path))
-                {
-                    throw new MfaPhoneException(
-                        $"The native library was not found at '{path}'. The module folder is incomplete: reinstall MfaPhone or rebuild it (./build.sh build).",
-                        "NativeLibraryMissing");
-                }
-                // PowerShell 7 (.NET Core 3+): resolve our DllImports to this exact file.
-                Type nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary, System.Runtime.InteropServices", false)
-                    ?? typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary", false);
-                if (nativeLibrary != null)
-                {
-                    MethodInfo load = nativeLibrary.GetMethod("Load", new[] { typeof(string) });
-                    s_handle = (IntPtr)load.Invoke(null, new object[] { path });
-                    Type resolverType = nativeLibrary.Assembly.GetType("System.Runtime.InteropServices.DllImportResolver", true);
-                    MethodInfo resolve = typeof(NativeLoader).GetMethod(nameof(Resolve), BindingFlags.NonPublic | BindingFlags.Static);
-                    Delegate resolver = Delegate.CreateDelegate(resolverType, resolve);
-                    MethodInfo setResolver = nativeLibrary.GetMethod("SetDllImportResolver");
-                    try
-                    {
-                        setResolver.Invoke(null, new object[] { typeof(NativeLoader).Assembly, resolver });
-                    }
-                    catch (TargetInvocationException e) when (e.InnerException is InvalidOperationException)
-                    {
-                        // A resolver is already set for this assembly (module imported twice).
-                    }
-                }
-                else if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-                {
-                    // Windows PowerShell 5.1: a module loaded by full path satisfies later
-                    // DllImports by name.
-                    s_handle = LoadLibraryW(path);
-                    if (s_handle == IntPtr.Zero)
-                    {
-                        throw new MfaPhoneException(
-                            $"The native library at '{path}' could not be loaded (Win32 error {Marshal.GetLastWin32Error()}). Install the Visual C++ runtime and try again.",
-                            "NativeLibraryLoadFailed");
-                    }
-                }
+                s_handle = Load(LibraryPath);
                 s_initialized = true;
             }
+        }
+
+        /// <summary>
+        /// Loads the library at <paramref name="path"/> and makes this assembly's DllImports of
+        /// "mfaphone_native" resolve to it. Failures are MfaPhoneExceptions that name the file
+        /// and what the OS loader said (on Linux and macOS, the missing dependency).
+        /// </summary>
+        internal static IntPtr Load(string path)
+        {
+            if (!File.Exists(path))
+            {
+                throw new MfaPhoneException(
+                    $"The native library was not found at '{path}'. The module folder is incomplete: reinstall MfaPhone or rebuild it (./build.sh build).",
+                    ErrorIds.NativeLibraryMissing);
+            }
+            // PowerShell 7 (.NET Core 3+): resolve our DllImports to this exact file.
+            Type nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary, System.Runtime.InteropServices", false)
+                ?? typeof(object).Assembly.GetType("System.Runtime.InteropServices.NativeLibrary", false);
+            if (nativeLibrary != null)
+            {
+                MethodInfo load = nativeLibrary.GetMethod("Load", new[] { typeof(string) });
+                IntPtr handle;
+                try
+                {
+                    handle = (IntPtr)load.Invoke(null, new object[] { path });
+                }
+                catch (TargetInvocationException e) when (e.InnerException != null)
+                {
+                    throw LoadFailed(path, e.InnerException);
+                }
+                Type resolverType = nativeLibrary.Assembly.GetType("System.Runtime.InteropServices.DllImportResolver", true);
+                MethodInfo resolve = typeof(NativeLoader).GetMethod(nameof(Resolve), BindingFlags.NonPublic | BindingFlags.Static);
+                Delegate resolver = Delegate.CreateDelegate(resolverType, resolve);
+                MethodInfo setResolver = nativeLibrary.GetMethod("SetDllImportResolver");
+                try
+                {
+                    setResolver.Invoke(null, new object[] { typeof(NativeLoader).Assembly, resolver });
+                }
+                catch (TargetInvocationException e) when (e.InnerException is InvalidOperationException)
+                {
+                    // A resolver is already set for this assembly (module imported twice).
+                }
+                catch (TargetInvocationException e) when (e.InnerException != null)
+                {
+                    throw LoadFailed(path, e.InnerException);
+                }
+                return handle;
+            }
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                // Windows PowerShell 5.1: a module loaded by full path satisfies later
+                // DllImports by name.
+                IntPtr handle = LoadLibraryW(path);
+                if (handle == IntPtr.Zero)
+                {
+                    int code = Marshal.GetLastWin32Error();
+                    string why = code == 126
+                        ? "a DLL it depends on was not found (install the Visual C++ 2015-2022 runtime)"
+                        : $"Win32 error {code}";
+                    throw new MfaPhoneException(
+                        $"The native library at '{path}' could not be loaded: {why}.",
+                        ErrorIds.NativeLibraryLoadFailed);
+                }
+                return handle;
+            }
+            return IntPtr.Zero;
+        }
+
+        // NativeLibrary.Load reports a missing dependency as a DllNotFoundException whose last
+        // line is the OS loader's own text, which names the file it could not find
+        // ("libcurl.so.4: cannot open shared object file: No such file or directory").
+        private static MfaPhoneException LoadFailed(string path, Exception inner)
+        {
+            string[] lines = (inner.Message ?? "").Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries);
+            string detail = lines.Length == 0 ? inner.GetType().Name : lines[lines.Length - 1].Trim().TrimEnd('.');
+            return new MfaPhoneException(
+                $"The native library at '{path}' could not be loaded: {detail}. " +
+                "Install the missing library (MfaPhone needs libcurl 4 and OpenSSL 3 on Linux and macOS) or reinstall MfaPhone.",
+                ErrorIds.NativeLibraryLoadFailed, inner);
         }
 
         private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)

@@ -109,10 +109,13 @@ public sealed class GetMfaPhoneTests
         using var ps = new PowerShellHarness();
         // Strings set from C# and read back through the native struct, and strings that
         // originate natively (log lines, Graph's error message) all keep their characters.
+        // The proxies are internal to the module: reach one by reflection.
         var r = ps.Run(_f.Connect() + """
-            $o = [MfaPhone.Native.ConnectOptions]::new()
+            $type = [MfaPhone.Commands.ErrorIds].Assembly.GetType('MfaPhone.Native.ConnectOptions', $true)
+            $o = [Activator]::CreateInstance($type)
             $o.TenantId = 'Zoë Ångström 漢字 🙂'
             $o.TenantId
+            $o.Dispose()
             Get-MfaPhone -UserId 'zoë.ångström@contoso.com' -Verbose
             Get-MfaPhone -UserId 'zoë.nobody@contoso.com'
             """);
