@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using MfaPhone.Testing;
 using Xunit;
 
@@ -45,5 +47,51 @@ public sealed class CancellationTests
         var again = harness.Run("Get-MfaPhone -UserId adele.vance@contoso.com -PhoneType mobile");
         Assert.Null(again.Terminating);
         Assert.Single(again.Output);
+    }
+
+    [Fact]
+    public async Task AStopLandingBeforeTheOperationIsPublishedStillCancelsIt()
+    {
+        string tenant = Path.Combine(PowerShellHarness.RepoRoot, "tests", "module", "tenant.json");
+        using var emulator = EmulatorProcess.Start("--tenant", tenant, "--seed", "3");
+        string endpoint = emulator.BaseUrl.ToString().TrimEnd('/');
+        using var harness = new PowerShellHarness();
+        var cmdlet = ModuleReflection.Type(ModuleReflection.Assembly(harness), "MfaPhone.Commands.MfaCmdlet");
+        var hook = cmdlet.GetField("TestHookAfterStart", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        // Sign-in now takes 8 s: only a cancellation ends it sooner.
+        await emulator.Control.SetFaultsAsync(new { latency = "fixed:8000" });
+
+        using var ps = PowerShell.Create();
+        ps.Runspace = harness.Runspace;
+        ps.AddScript(ModuleFixture.ConnectScript(endpoint));
+        bool stopped = false;
+        // Between start() and publishing the operation to StopProcessing: Ctrl+C, and wait
+        // until StopProcessing has run (and found nothing to cancel).
+        Action<PSCmdlet> stopNow = c =>
+        {
+            if (Runspace.DefaultRunspace != harness.Runspace || stopped) return;
+            stopped = true;
+            ps.BeginStop(null, null);
+            var wait = Stopwatch.StartNew();
+            while (!c.Stopping && wait.ElapsedMilliseconds < 5000) Thread.Sleep(10);
+            Thread.Sleep(300);
+        };
+        hook.SetValue(null, stopNow);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            ps.Invoke();
+        }
+        catch (PipelineStoppedException)
+        {
+        }
+        finally
+        {
+            hook.SetValue(null, null);
+            clock.Stop();
+        }
+        Assert.True(stopped, "the hook did not run");
+        Assert.Equal(PSInvocationState.Stopped, ps.InvocationStateInfo.State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"Connect-MfaGraph ran on for {clock.Elapsed} after Stop");
     }
 }

@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace MfaPhone.Module.Tests;
@@ -136,5 +138,168 @@ public sealed class GetMfaPhoneTests
         string verbose = string.Join("\n", r.Verbose);
         Assert.Contains("+1 ********01", verbose);
         Assert.DoesNotContain("2065550101", verbose);
+    }
+
+    // One token per output item: "O:<UserId>" for a result, "E:<target>" for an error merged in by 2>&1.
+    private static string Token(PSObject o) =>
+        o.BaseObject is ErrorRecord e ? "E:" + e.TargetObject : "O:" + Prop(o, "UserId");
+
+    // Known users (one mobile each) mixed with missing ones (an error each, at their position).
+    private static string[] MixedUsers(int count) => Enumerable.Range(0, count).Select(i => (i % 4) switch
+    {
+        0 => "adele.vance@contoso.com",
+        1 => $"nobody{i}@contoso.com",
+        2 => "zoë.ångström@contoso.com",
+        _ => "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+    }).ToArray();
+
+    private static string[] Expected(string[] users) =>
+        users.Select(u => (u.StartsWith("nobody") ? "E:" : "O:") + u).ToArray();
+
+    [Fact]
+    public async Task OutputKeepsInputOrderWhenAnswersArriveOutOfOrder()
+    {
+        using var ps = new PowerShellHarness();
+        Assert.Null(ps.Run(_f.Connect()).Terminating);
+        string[] users = MixedUsers(40);
+        // Random latency per request: with 16 reads in flight, answers come back shuffled.
+        await _f.Emulator.Control.SetFaultsAsync(new { latency = "uniform:0:60" });
+        try
+        {
+            var byPipeline = ps.Run("$args[0] | Get-MfaPhone -PhoneType mobile -ThrottleLimit 16 2>&1", (object)users);
+            Assert.Null(byPipeline.Terminating);
+            Assert.Equal(Expected(users), byPipeline.Output.Select(Token));
+
+            var byParameter = ps.Run("Get-MfaPhone -UserId $args[0] -PhoneType mobile -ThrottleLimit 16 2>&1", (object)users);
+            Assert.Null(byParameter.Terminating);
+            Assert.Equal(Expected(users), byParameter.Output.Select(Token));
+        }
+        finally
+        {
+            await _f.Emulator.Control.SetFaultsAsync(new { latency = "none" });
+        }
+    }
+
+    [Fact]
+    public async Task ProgressCountsUpAcrossChunksOfPipelineInputAndCompletes()
+    {
+        using var ps = new PowerShellHarness();
+        Assert.Null(ps.Run(_f.Connect()).Terminating);
+        // 150 users from the pipeline: a chunk of 100 read in ProcessRecord, 50 in EndProcessing.
+        string[] users = MixedUsers(150);
+        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:40" });
+        PsResult r;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            r = ps.Run("$args[0] | Get-MfaPhone -PhoneType mobile -ThrottleLimit 4 2>&1", (object)users);
+        }
+        finally
+        {
+            await _f.Emulator.Control.SetFaultsAsync(new { latency = "none" });
+        }
+        clock.Stop();
+        Assert.Null(r.Terminating);
+        Assert.Equal(Expected(users), r.Output.Select(Token));
+
+        Assert.True(r.Progress.Count >= 3, $"{r.Progress.Count} progress records");
+        var last = r.Progress[^1];
+        Assert.Equal(ProgressRecordType.Completed, last.RecordType);
+        Assert.Equal("150 users", last.StatusDescription);
+        var running = r.Progress.Take(r.Progress.Count - 1).ToList();
+        Assert.All(running, p => Assert.Equal(ProgressRecordType.Processing, p.RecordType));
+        // The total is not known while input streams in: a count, no percent.
+        Assert.All(running, p => Assert.Equal(-1, p.PercentComplete));
+        var counts = running.Select(p => long.Parse(Regex.Match(p.StatusDescription, @"^(\d+) users$").Groups[1].Value)).ToList();
+        for (int i = 1; i < counts.Count; i++) Assert.True(counts[i] >= counts[i - 1], "progress went back: " + string.Join(",", counts));
+        Assert.Contains(counts, c => c > 100);  // the second chunk carries on from the first
+        // Throttled: about one record per 200 ms, not one per user.
+        Assert.True(running.Count <= clock.ElapsedMilliseconds / 200 + 2, $"{running.Count} records in {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task ProgressOfUsersGivenByParameterHasPercentAndTimeRemaining()
+    {
+        using var ps = new PowerShellHarness();
+        Assert.Null(ps.Run(_f.Connect()).Terminating);
+        string[] users = MixedUsers(150);
+        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:40" });
+        PsResult r;
+        try
+        {
+            r = ps.Run("Get-MfaPhone -UserId $args[0] -PhoneType mobile -ThrottleLimit 4 2>&1", (object)users);
+        }
+        finally
+        {
+            await _f.Emulator.Control.SetFaultsAsync(new { latency = "none" });
+        }
+        Assert.Null(r.Terminating);
+        Assert.Equal(Expected(users), r.Output.Select(Token));
+
+        var running = r.Progress.Where(p => p.RecordType == ProgressRecordType.Processing).ToList();
+        Assert.True(running.Count >= 2, $"{running.Count} progress records");
+        long previous = 0;
+        foreach (var p in running)
+        {
+            var m = Regex.Match(p.StatusDescription, @"^(\d+) of 150 users$");
+            Assert.True(m.Success, p.StatusDescription);
+            long done = long.Parse(m.Groups[1].Value);
+            Assert.True(done >= previous);
+            previous = done;
+            Assert.Equal((int)(done * 100 / 150), p.PercentComplete);
+            Assert.True(p.SecondsRemaining >= 0, $"no time remaining at {done}");
+        }
+        var last = r.Progress[^1];
+        Assert.Equal(ProgressRecordType.Completed, last.RecordType);
+        Assert.Equal("150 of 150 users", last.StatusDescription);
+    }
+
+    [Fact]
+    public async Task ThrottledReadsAreRetriedAndStillReturnTheRightData()
+    {
+        using var ps = new PowerShellHarness();
+        Assert.Null(ps.Run(_f.Connect()).Terminating);
+        // The next two Graph requests are answered 429 with Retry-After 0.2 s.
+        await _f.Emulator.Control.SetFaultsAsync(new { script = new[] { "429", "429" }, stormRetryAfter = 0.2 });
+        PsResult r;
+        try
+        {
+            r = ps.Run("Get-MfaPhone -UserId adele.vance@contoso.com -Verbose");
+        }
+        finally
+        {
+            await _f.Emulator.Control.SetFaultsAsync(new { reset = true });
+        }
+        Assert.Null(r.Terminating);
+        Assert.Empty(r.Errors);
+        Assert.Equal(new[] { "mobile|+1 2065550101", "office|+1 4255550123x42" },
+            r.Output.Select(o => Prop(o, "PhoneType") + "|" + Prop(o, "PhoneNumber")).OrderBy(x => x, StringComparer.Ordinal));
+        var retries = r.Verbose.Where(v => v.Contains("retrying") && v.Contains("429")).ToList();
+        Assert.Equal(2, retries.Count);
+    }
+
+    [Fact]
+    public void EmptyWhitespaceAndNulUserIdsAreReportedAtTheirPosition()
+    {
+        using var ps = new PowerShellHarness();
+        var r = ps.Run(_f.Connect() + """
+            'adele.vance@contoso.com', '', '   ', "zo`0e@contoso.com", 'zoë.ångström@contoso.com' | Get-MfaPhone -PhoneType mobile 2>&1
+            Get-MfaPhone -UserId 'adele.vance@contoso.com', ' ', 'zoë.ångström@contoso.com' -PhoneType mobile 2>&1
+            """);
+        Assert.Null(r.Terminating);
+        Assert.Equal(new[]
+        {
+            "O:adele.vance@contoso.com", "E:", "E:   ", "E:zo\0e@contoso.com", "O:zoë.ångström@contoso.com",
+            "O:adele.vance@contoso.com", "E: ", "O:zoë.ångström@contoso.com",
+        }, r.Output.Select(Token));
+        var errors = r.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().ToList();
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, e =>
+        {
+            Assert.Equal("InvalidInput,MfaPhone.Commands.GetMfaPhoneCommand", e.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        });
+        Assert.Contains("NUL", errors[2].Exception.Message);
+        Assert.Contains("zo\\0e@contoso.com", errors[2].Exception.Message);
     }
 }

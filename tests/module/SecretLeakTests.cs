@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Xunit;
 
 namespace MfaPhone.Module.Tests;
@@ -52,7 +53,14 @@ public sealed class SecretLeakTests
         using var ps = new PowerShellHarness();
         const string wrong = "Leak~Probe-Secret-ErrVar";
         var r = ps.Run(Preferences + "try {\n" + _f.Connect(secret: wrong, extra: "-Debug") +
-                       "} catch { $_.ToString(); $_.Exception.ToString(); $_.ScriptStackTrace; $_.Exception.PSObject.Properties.ForEach({ '{0}={1}' -f $_.Name, $_.Value }) }\n$Error.ForEach({ $_.ToString(); $_.Exception.ToString() })");
+                       "} catch { 'caught:' + $_.FullyQualifiedErrorId; $_.ToString(); $_.Exception.ToString(); $_.ScriptStackTrace; $_.Exception.PSObject.Properties.ForEach({ '{0}={1}' -f $_.Name, $_.Value }) }\n" +
+                       "'errors:' + $Error.Count; $Error.ForEach({ $_.ToString(); $_.Exception.ToString() })");
+        // The sign-in really failed, and the texts searched below are its error's.
+        Assert.Null(r.Terminating);
+        var lines = r.Output.Select(o => Convert.ToString(o.BaseObject)).ToList();
+        Assert.Equal("caught:AuthenticationFailed,MfaPhone.Commands.ConnectMfaGraphCommand", lines[0]);
+        Assert.Contains(lines, l => l != null && l.Contains("AADSTS7000215"));
+        Assert.Contains(lines, l => l != null && l.StartsWith("errors:") && l != "errors:0");
         AssertNoSecrets(r, wrong);
     }
 }
