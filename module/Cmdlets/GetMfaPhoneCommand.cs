@@ -116,8 +116,10 @@ namespace MfaPhone.Commands
             }
             catch (Exception) when (!Stopping)
             {
-                // A terminating error: clear the progress bar before the call ends.
-                _progress.Complete();
+                // A terminating error: clear the progress bar before the call ends (unless the
+                // pipeline no longer takes records; the original error is what matters).
+                try { _progress.Complete(); }
+                catch (PipelineStoppedException) { }
                 throw;
             }
         }

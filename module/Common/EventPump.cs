@@ -133,6 +133,8 @@ namespace MfaPhone.Commands
                 case MfaPhoneRequestException r when r.HttpStatus == 429: return ErrorCategory.LimitsExceeded;
                 case MfaPhoneRequestException r when r.HttpStatus == 400: return ErrorCategory.InvalidArgument;
                 case MfaPhoneException e when e.ErrorId == ErrorIds.NotConnected: return ErrorCategory.ConnectionError;
+                case MfaPhoneException e when e.ErrorId == ErrorIds.NativeLibraryMissing || e.ErrorId == ErrorIds.NativeLibraryLoadFailed:
+                    return ErrorCategory.ResourceUnavailable;
                 default: return ErrorCategory.NotSpecified;
             }
         }

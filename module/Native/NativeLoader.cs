@@ -16,6 +16,7 @@ namespace MfaPhone.Native
         private static readonly object Gate = new object();
         private static bool s_initialized;
         private static IntPtr s_handle;
+        private static string s_testPath;
 
         internal static string RuntimeIdentifier
         {
@@ -54,8 +55,21 @@ namespace MfaPhone.Native
             lock (Gate)
             {
                 if (s_initialized) return;
-                s_handle = Load(LibraryPath);
+                s_handle = Load(s_testPath ?? LibraryPath);
                 s_initialized = true;
+            }
+        }
+
+        /// <summary>
+        /// Tests only: the next <see cref="EnsureLoaded"/> loads <paramref name="path"/> (and
+        /// fails as that file would); null goes back to the library already loaded.
+        /// </summary>
+        internal static void OverridePathForTests(string path)
+        {
+            lock (Gate)
+            {
+                s_testPath = path;
+                s_initialized = path == null && s_handle != IntPtr.Zero;
             }
         }
 
