@@ -52,7 +52,7 @@ namespace MfaPhone.Commands
             RequireConnection();
             // Users given by parameter are all known now: show percent and time remaining.
             // From the pipeline they stream in: show the count.
-            long? total = MyInvocation.ExpectingInput ? (long?)null : UserId?.Length ?? 0;
+            long? total = MyInvocation.ExpectingInput ? (long?)null : UserId?.Length ?? 1;
             _progress = new ProgressTracker(this, ProgressActivityId, "Reading phone methods", "users", total);
         }
 
