@@ -210,9 +210,7 @@ namespace MfaPhone.Commands
                         done[i] = true;
                         _progress.Advance();
                         Drain();
-                    },
-                    // This cmdlet reports progress over all its chunks, not per engine operation.
-                    onProgress: _ => { });
+                    });
             }
             Drain();
         }

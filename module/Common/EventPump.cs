@@ -43,11 +43,9 @@ namespace MfaPhone.Commands
         /// Runs until the operation finishes. <paramref name="onResult"/> gets each Result event;
         /// <paramref name="onError"/> gets each non-terminating Error event. A terminating error
         /// is thrown as its MfaPhoneException after the queue is drained. Progress events are
-        /// written as progress records unless <paramref name="onProgress"/> takes them (a cmdlet
-        /// that reports its own progress across several operations).
+        /// written as progress records.
         /// </summary>
-        internal void Run(Operation operation, Action<Event> onResult, Action<Event, MfaPhoneException> onError,
-                          Action<Event> onProgress = null)
+        internal void Run(Operation operation, Action<Event> onResult, Action<Event, MfaPhoneException> onError)
         {
             MfaPhoneException terminating = null;
             using (var ev = new Event())
@@ -65,8 +63,7 @@ namespace MfaPhone.Commands
                             WriteLog(ev);
                             break;
                         case EventKind.Progress:
-                            if (onProgress != null) onProgress(ev);
-                            else WriteProgress(ev);
+                            WriteProgress(ev);
                             break;
                         case EventKind.Result:
                             onResult(ev);

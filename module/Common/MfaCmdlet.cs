@@ -58,11 +58,8 @@ namespace MfaPhone.Commands
 
         /// <summary>
         /// Pumps an operation's events to this cmdlet until it finishes; Ctrl+C cancels it.
-        /// Progress events become progress records unless <paramref name="onProgress"/> takes
-        /// them (a cmdlet that tracks progress across several operations).
         /// </summary>
-        private protected void Run(Func<Session, Operation> start, Action<Event> onResult, Action<Event, MfaPhoneException> onError,
-                                   Action<Event> onProgress = null)
+        private protected void Run(Func<Session, Operation> start, Action<Event> onResult, Action<Event, MfaPhoneException> onError)
         {
             Session session = NativeSession;
             Operation operation;
@@ -85,7 +82,7 @@ namespace MfaPhone.Commands
                     // Ctrl+C may have arrived after start() but before _running was set, when
                     // StopProcessing had nothing to cancel: cancel now.
                     if (Stopping) operation.Cancel();
-                    new EventPump(this).Run(operation, onResult, onError, onProgress);
+                    new EventPump(this).Run(operation, onResult, onError);
                 }
                 catch (MfaPhoneCancelledException) when (Stopping)
                 {

@@ -74,7 +74,8 @@ public:
     void setLogLevel(int level);
 
     // Lists each user's phone methods, up to maxConcurrency requests at a time. One Result
-    // event per user (target = the user as given), or one Error event for that user.
+    // event per user (target = the user as given), or one Error event for that user; the caller
+    // counts those for progress, across as many operations as it splits its input into.
     std::shared_ptr<Operation> getPhoneMethods(const std::vector<std::string>& users, int maxConcurrency);
 
     // Version of the native core, for diagnostics.

@@ -129,7 +129,6 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
     auto state = std::make_shared<OperationState>(toLevel(m_impl->logLevel));
     state->start([graph, users, maxConcurrency](OperationState& op) {
         std::atomic<std::size_t> next{0};
-        std::atomic<long long> done{0};
         std::atomic<bool> stopped{false};  // a terminating error was reported
         auto worker = [&] {
             LogRoute route(op);
@@ -156,16 +155,6 @@ std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::strin
                         return;
                     }
                     op.push(std::move(e));
-                }
-                long long n = ++done;
-                if (users.size() > 1) {
-                    Event progress;
-                    progress.kind = EventKind::Progress;
-                    progress.activity = "Reading phone methods";
-                    progress.completed = n;
-                    progress.total = static_cast<long long>(users.size());
-                    progress.percent = static_cast<int>(n * 100 / static_cast<long long>(users.size()));
-                    op.push(std::move(progress));
                 }
             }
         };
