@@ -76,18 +76,20 @@ public static class Entra
 
     // ---------- HTTP entry points ----------
 
-    public static async Task Token(HttpContext ctx, Emu emu, string tenant)
+    /// <summary>
+    /// Runs a POST-only Entra endpoint: records its route, applies faults, and answers any
+    /// AadError in Entra's error body shape with a correlation id.
+    /// </summary>
+    private static async Task HandleAadPost(HttpContext ctx, Emu emu, string route, Func<Task> handle)
     {
-        ctx.Items["route"] = "entra:token";
+        ctx.Items["route"] = route;
         if (await ApplyFaults(ctx, emu)) return;
         var correlation = CorrelationId(ctx, emu);
         try
         {
             if (!HttpMethods.IsPost(ctx.Request.Method))
                 throw new AadError(400, "invalid_request", 900561, "The endpoint only accepts POST requests. Received a GET request.");
-            var form = await ReadForm(ctx);
-            var result = IssueFromForm(emu, ctx, tenant, form);
-            await WriteJson(ctx, 200, result, noStore: true);
+            await handle();
         }
         catch (AadError e)
         {
@@ -95,15 +97,17 @@ public static class Entra
         }
     }
 
-    public static async Task DeviceCode(HttpContext ctx, Emu emu, string tenant)
-    {
-        ctx.Items["route"] = "entra:devicecode";
-        if (await ApplyFaults(ctx, emu)) return;
-        var correlation = CorrelationId(ctx, emu);
-        try
+    public static Task Token(HttpContext ctx, Emu emu, string tenant) =>
+        HandleAadPost(ctx, emu, "entra:token", async () =>
         {
-            if (!HttpMethods.IsPost(ctx.Request.Method))
-                throw new AadError(400, "invalid_request", 900561, "The endpoint only accepts POST requests. Received a GET request.");
+            var form = await ReadForm(ctx);
+            var result = IssueFromForm(emu, ctx, tenant, form);
+            await WriteJson(ctx, 200, result, noStore: true);
+        });
+
+    public static Task DeviceCode(HttpContext ctx, Emu emu, string tenant) =>
+        HandleAadPost(ctx, emu, "entra:devicecode", async () =>
+        {
             var form = await ReadForm(ctx);
             var t = ResolveTenant(emu, tenant);
             var clientId = Required(form, "client_id");
@@ -129,12 +133,7 @@ public static class Entra
                 ["interval"] = emu.Options.DeviceCodeInterval,
                 ["message"] = $"To sign in, use a web browser to open the page {uri} and enter the code {userCode} to authenticate.",
             }, noStore: true);
-        }
-        catch (AadError e)
-        {
-            await WriteAadError(ctx, emu, e, correlation);
-        }
-    }
+        });
 
     public static async Task OpenIdConfiguration(HttpContext ctx, Emu emu, string tenant)
     {

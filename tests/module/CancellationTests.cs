@@ -9,12 +9,19 @@ namespace MfaPhone.Module.Tests;
 /// <summary>Ctrl+C (PowerShell.Stop → StopProcessing) cancels the engine's work in flight.</summary>
 public sealed class CancellationTests
 {
+    /// <summary>A private emulator (these tests slow it down with latency) seeded with tenant.json.</summary>
+    private static EmulatorProcess StartEmulator(out string endpoint)
+    {
+        string tenant = Path.Combine(PowerShellHarness.RepoRoot, "tests", "module", "tenant.json");
+        var emulator = EmulatorProcess.Start("--tenant", tenant, "--seed", "3");
+        endpoint = emulator.BaseUrl.ToString().TrimEnd('/');
+        return emulator;
+    }
+
     [Fact]
     public async Task StopEndsAReadInFlightWithoutFinishingTheBatch()
     {
-        string tenant = Path.Combine(PowerShellHarness.RepoRoot, "tests", "module", "tenant.json");
-        using var emulator = EmulatorProcess.Start("--tenant", tenant, "--seed", "3");
-        string endpoint = emulator.BaseUrl.ToString().TrimEnd('/');
+        using var emulator = StartEmulator(out string endpoint);
         using var harness = new PowerShellHarness();
         var connect = harness.Run(ModuleFixture.ConnectScript(endpoint));
         Assert.Null(connect.Terminating);
@@ -52,9 +59,7 @@ public sealed class CancellationTests
     [Fact]
     public async Task AStopLandingBeforeTheOperationIsPublishedStillCancelsIt()
     {
-        string tenant = Path.Combine(PowerShellHarness.RepoRoot, "tests", "module", "tenant.json");
-        using var emulator = EmulatorProcess.Start("--tenant", tenant, "--seed", "3");
-        string endpoint = emulator.BaseUrl.ToString().TrimEnd('/');
+        using var emulator = StartEmulator(out string endpoint);
         using var harness = new PowerShellHarness();
         var cmdlet = ModuleReflection.Type(ModuleReflection.Assembly(harness), "MfaPhone.Commands.MfaCmdlet");
         var hook = cmdlet.GetField("TestHookAfterStart", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
