@@ -53,7 +53,8 @@ public:
         {
             std::lock_guard<std::mutex> lock(m_mutex);
             requests.push_back(recorded);
-            if (m_steps.empty()) throw std::logic_error("unexpected request " + request.method + " " + request.url);
+            if (m_steps.empty())
+                throw std::logic_error("unexpected request " + request.method + " " + request.url);
             step = std::move(m_steps.front());
             m_steps.pop_front();
         }

@@ -1,5 +1,5 @@
-#include <thread>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "fakes.hpp"
 #include "mfaphone/internal/auth.hpp"
@@ -14,8 +14,8 @@ const std::string kToken =
     "eyJyb2xlcyI6WyJVc2VyQXV0aGVudGljYXRpb25NZXRob2QuUmVhZFdyaXRlLkFsbCIsIlVzZXIuUmVhZC5BbGwiXX0.sig";
 
 std::string tokenBody(long expiresIn = 3599) {
-    return R"({"token_type":"Bearer","expires_in":)" + std::to_string(expiresIn) + R"(,"ext_expires_in":3599,"access_token":")" +
-           kToken + R"("})";
+    return R"({"token_type":"Bearer","expires_in":)" + std::to_string(expiresIn) +
+           R"(,"ext_expires_in":3599,"access_token":")" + kToken + R"("})";
 }
 
 ClientSecretCredential credential(std::shared_ptr<Transport> t, const std::string& secret = "s3cr&t+=/") {
@@ -59,8 +59,10 @@ TEST_CASE("national clouds and overrides pick hosts and scope", "[auth]") {
 }
 
 TEST_CASE("overrides may use http only for this machine, and never carry credentials", "[auth][secrets]") {
-    CHECK(resolveCloud("Global", "http://localhost:8080", "http://[::1]:9000/").graphEndpoint == "http://[::1]:9000");
-    CHECK(resolveCloud("Global", "https://login.example.com", "").authorityHost == "https://login.example.com");
+    CHECK(resolveCloud("Global", "http://localhost:8080", "http://[::1]:9000/").graphEndpoint ==
+          "http://[::1]:9000");
+    CHECK(resolveCloud("Global", "https://login.example.com", "").authorityHost ==
+          "https://login.example.com");
     CHECK_THROWS_WITH(resolveCloud("Global", "http://login.microsoftonline.com", ""),
                       Catch::Contains("unencrypted") && Catch::Contains("https://"));
     CHECK_THROWS_AS(resolveCloud("Global", "", "http://graph.example.com"), InvalidInputError);
@@ -77,7 +79,9 @@ TEST_CASE("overrides may use http only for this machine, and never carry credent
 
 TEST_CASE("AADSTS errors become clear messages with the correlation id", "[auth]") {
     auto t = std::make_shared<ScriptedTransport>();
-    t->then(response(401, R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x\r\nCorrelation ID: y","error_codes":[7000215],"timestamp":"2026-01-01 00:00:00Z","trace_id":"t-1","correlation_id":"c-42"})"));
+    t->then(response(
+        401,
+        R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x\r\nCorrelation ID: y","error_codes":[7000215],"timestamp":"2026-01-01 00:00:00Z","trace_id":"t-1","correlation_id":"c-42"})"));
     auto cred = credential(t, "the-secret-value");
     try {
         cred.requestToken(Context{});
@@ -88,14 +92,16 @@ TEST_CASE("AADSTS errors become clear messages with the correlation id", "[auth]
         CHECK(e.aadsts() == 7000215);
         CHECK(e.correlationId() == "c-42");
         CHECK(e.httpStatus() == 401);
-        CHECK_THAT(m, Catch::Contains("AADSTS7000215") && Catch::Contains("Secret ID") && Catch::Contains("c-42"));
+        CHECK_THAT(
+            m, Catch::Contains("AADSTS7000215") && Catch::Contains("Secret ID") && Catch::Contains("c-42"));
         CHECK_THAT(m, !Catch::Contains("Trace ID"));  // first line of the description only
         CHECK_THAT(m, !Catch::Contains("the-secret-value"));
     }
 }
 
 TEST_CASE("each documented AADSTS code has advice", "[auth]") {
-    for (long code : {50126L, 50076L, 50079L, 53003L, 7000215L, 7000222L, 7000218L, 700016L, 65001L, 70011L, 90002L})
+    for (long code :
+         {50126L, 50076L, 50079L, 53003L, 7000215L, 7000222L, 7000218L, 700016L, 65001L, 70011L, 90002L})
         CHECK_FALSE(describeAadsts(code).empty());
     CHECK(describeAadsts(12345).empty());
 }
@@ -135,8 +141,8 @@ TEST_CASE("tokens are refreshed five minutes before they expire", "[auth]") {
     t->then(response(200, tokenBody(3600)));
     t->then(response(200, tokenBody(3600)));
     ManualClock clock;
-    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), Logger{},
-                     clock.fn());
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300),
+                     Logger{}, clock.fn());
     cache.bearer(Context{});
     clock.now += std::chrono::seconds(3600 - 301);
     cache.bearer(Context{});
@@ -153,9 +159,10 @@ TEST_CASE("a failed early refresh keeps using a token that still has life", "[au
     t->then(response(200, tokenBody(3600)));
     ManualClock clock;
     std::vector<std::string> warnings;
-    Logger logger(LogLevel::Warning, [&](LogLevel, std::string_view, std::string m) { warnings.push_back(m); });
-    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), logger,
-                     clock.fn());
+    Logger logger(LogLevel::Warning,
+                  [&](LogLevel, std::string_view, std::string m) { warnings.push_back(m); });
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300),
+                     logger, clock.fn());
     SecretString first = cache.bearer(Context{});
     clock.now += std::chrono::seconds(3600 - 120);
     CHECK(cache.bearer(Context{}) == first);  // refresh failed: the cached token is still good
@@ -173,8 +180,8 @@ TEST_CASE("a failed refresh of a nearly expired token is an error", "[auth]") {
     t->then(response(200, tokenBody(3600)));
     t->then(response(401, R"({"error":"invalid_client","error_codes":[7000222]})"));
     ManualClock clock;
-    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300), Logger{},
-                     clock.fn());
+    TokenCache cache(std::make_shared<ClientSecretCredential>(credential(t)), std::chrono::seconds(300),
+                     Logger{}, clock.fn());
     cache.bearer(Context{});
     clock.now += std::chrono::seconds(3600 - 10);
     CHECK_THROWS_AS(cache.bearer(Context{}), AuthError);
@@ -213,9 +220,11 @@ TEST_CASE("roles are read from the token for diagnostics", "[auth]") {
 
 TEST_CASE("empty credentials are rejected before any request", "[auth]") {
     auto t = std::make_shared<ScriptedTransport>();
-    CHECK_THROWS_AS(ClientSecretCredential(t, resolveCloud("Global", "", ""), "", "id", SecretString(std::string("x")), Logger{}),
+    CHECK_THROWS_AS(ClientSecretCredential(t, resolveCloud("Global", "", ""), "", "id",
+                                           SecretString(std::string("x")), Logger{}),
                     InvalidInputError);
-    CHECK_THROWS_AS(ClientSecretCredential(t, resolveCloud("Global", "", ""), "t", "id", SecretString(), Logger{}),
-                    InvalidInputError);
+    CHECK_THROWS_AS(
+        ClientSecretCredential(t, resolveCloud("Global", "", ""), "t", "id", SecretString(), Logger{}),
+        InvalidInputError);
     CHECK(t->requests.empty());
 }

@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 
 #include "mfaphone/errors.hpp"
@@ -66,7 +65,8 @@ TEST_CASE("curl transport sends PATCH and DELETE with the right bodies", "[curl]
     });
     s.start();
     auto t = makeCurlTransport(TransportOptions{}, Logger{});
-    CHECK(t->send(request("PATCH", s.url("/x"), R"({"phoneNumber":"+1 5555551234"})"), Context{}).status == 204);
+    CHECK(t->send(request("PATCH", s.url("/x"), R"({"phoneNumber":"+1 5555551234"})"), Context{}).status ==
+          204);
     CHECK(patchBody == R"({"phoneNumber":"+1 5555551234"})");
     CHECK(t->send(request("DELETE", s.url("/x")), Context{}).status == 204);
     CHECK(deleted);
@@ -82,7 +82,8 @@ TEST_CASE("cancellation ends a request in flight promptly", "[curl]") {
     s.start();
     auto t = makeCurlTransport(TransportOptions{}, Logger{});
     Context ctx;
-    auto pending = std::async(std::launch::async, [&] { return t->send(request("GET", s.url("/slow")), ctx); });
+    auto pending =
+        std::async(std::launch::async, [&] { return t->send(request("GET", s.url("/slow")), ctx); });
     std::this_thread::sleep_for(100ms);
     ctx.cancel();
     // The request must finish long before the handler would (2 s); the wait is only a bound.
@@ -141,7 +142,8 @@ TEST_CASE("many callers share the transport concurrently", "[curl]") {
     auto t = makeCurlTransport(TransportOptions{}, Logger{});
     std::vector<std::future<HttpResponse>> calls;
     for (int i = 0; i < 12; ++i)
-        calls.push_back(std::async(std::launch::async, [&] { return t->send(request("GET", s.url("/work")), Context{}); }));
+        calls.push_back(std::async(std::launch::async,
+                                   [&] { return t->send(request("GET", s.url("/work")), Context{}); }));
     for (auto& c : calls) CHECK(c.get().status == 200);
     CHECK(peak.load() > 1);
 }
@@ -155,22 +157,26 @@ TEST_CASE("debug logging shows allow-listed headers and redacts the rest", "[cur
     });
     s.start();
     std::string all;
-    Logger logger(LogLevel::Debug, [&](LogLevel, std::string_view c, std::string m) { all += std::string(c) + ": " + m + "\n"; });
+    Logger logger(LogLevel::Debug, [&](LogLevel, std::string_view c, std::string m) {
+        all += std::string(c) + ": " + m + "\n";
+    });
     auto t = makeCurlTransport(TransportOptions{}, logger);
     HttpRequest r = request("GET", s.url("/u?token=QUERYSECRET&$select=id"));
     r.headers = {{"Authorization", "Bearer TOKENSECRET"}, {"Accept", "application/json"}};
     t->send(r, Context{});
-    CHECK_THAT(all, Catch::Contains("Authorization: REDACTED") && Catch::Contains("Accept: application/json") &&
-                        Catch::Contains("request-id: rid-1") && Catch::Contains("$select=id") &&
-                        Catch::Contains("set-cookie: REDACTED"));
-    for (const char* secret : {"TOKENSECRET", "QUERYSECRET", "COOKIESECRET"}) CHECK_THAT(all, !Catch::Contains(secret));
+    CHECK_THAT(all, Catch::Contains("Authorization: REDACTED") &&
+                        Catch::Contains("Accept: application/json") && Catch::Contains("request-id: rid-1") &&
+                        Catch::Contains("$select=id") && Catch::Contains("set-cookie: REDACTED"));
+    for (const char* secret : {"TOKENSECRET", "QUERYSECRET", "COOKIESECRET"})
+        CHECK_THAT(all, !Catch::Contains(secret));
 }
 
 TEST_CASE("cancelling while many requests complete leaves no dangling state", "[curl][race]") {
     // Many senders share one context; it is cancelled while responses are arriving. Run under
     // the asan preset this catches a cancel callback touching a finished request's memory.
     TestServer s;
-    s.server.Get("/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+    s.server.Get(
+        "/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
     s.start();
     auto t = makeCurlTransport(TransportOptions{}, Logger{});
     int completed = 0, cancelled = 0;

@@ -20,8 +20,11 @@ struct Fixture {
     std::vector<std::string> logs;
     GraphClient client() {
         auto cloud = resolveCloud("Global", "", "");
-        auto cred = std::make_shared<ClientSecretCredential>(login, cloud, "t", "c", SecretString(std::string("s")), Logger{});
-        Logger logger(LogLevel::Debug, [this](LogLevel, std::string_view c, std::string m) { logs.push_back(std::string(c) + ": " + m); });
+        auto cred = std::make_shared<ClientSecretCredential>(login, cloud, "t", "c",
+                                                             SecretString(std::string("s")), Logger{});
+        Logger logger(LogLevel::Debug, [this](LogLevel, std::string_view c, std::string m) {
+            logs.push_back(std::string(c) + ": " + m);
+        });
         return GraphClient(graph, std::make_shared<TokenCache>(cred), cloud.graphEndpoint, logger);
     }
 };
@@ -38,7 +41,8 @@ TEST_CASE("listing phone methods sends the documented request and parses the ans
     REQUIRE(f.graph->requests.size() == 1);
     const auto& r = f.graph->requests[0];
     CHECK(r.method == "GET");
-    CHECK(r.url == "https://graph.microsoft.com/v1.0/users/zo%C3%AB%23EXT%23@contoso.com/authentication/phoneMethods");
+    CHECK(r.url ==
+          "https://graph.microsoft.com/v1.0/users/zo%C3%AB%23EXT%23@contoso.com/authentication/phoneMethods");
     CHECK(r.header("Authorization") == "Bearer " + kTokenA);
     CHECK(r.header("Accept") == "application/json");
     CHECK(r.body.empty());
@@ -50,14 +54,16 @@ TEST_CASE("listing phone methods sends the documented request and parses the ans
     CHECK(methods[1].phoneNumber == "+1 5555551234x123");
     // Verbose output masks the numbers.
     REQUIRE(f.logs.size() == 1);
-    CHECK(f.logs[0] == "graph: zoë#EXT#@contoso.com: 2 phone method(s); mobile +46 *******67; office +1 **********x*23");
+    CHECK(f.logs[0] ==
+          "graph: zoë#EXT#@contoso.com: 2 phone method(s); mobile +46 *******67; office +1 **********x*23");
 }
 
 TEST_CASE("a 401 refreshes the token once and retries", "[graph]") {
     Fixture f;
     f.login->then(response(200, tokenBody(kTokenA)));
     f.login->then(response(200, tokenBody(kTokenB)));
-    f.graph->then(response(401, R"({"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}})"));
+    f.graph->then(response(
+        401, R"({"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired."}})"));
     f.graph->then(response(200, R"({"value":[]})"));
     auto client = f.client();
     CHECK(client.listPhoneMethods("u@contoso.com", Context{}).empty());
@@ -85,8 +91,9 @@ TEST_CASE("a second 401 is an error, not a loop", "[graph]") {
 TEST_CASE("Graph error bodies become RequestFailedError with code and request id", "[graph]") {
     Fixture f;
     f.login->then(response(200, tokenBody(kTokenA)));
-    f.graph->then(response(404,
-                           R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist.","innerError":{"date":"2026-01-01T00:00:00","request-id":"r-1","client-request-id":"c-1"}}})"));
+    f.graph->then(response(
+        404,
+        R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist.","innerError":{"date":"2026-01-01T00:00:00","request-id":"r-1","client-request-id":"c-1"}}})"));
     auto client = f.client();
     try {
         client.listPhoneMethods("nobody@contoso.com", Context{});
@@ -96,7 +103,8 @@ TEST_CASE("Graph error bodies become RequestFailedError with code and request id
         CHECK(e.code() == "Request_ResourceNotFound");
         CHECK(e.requestId() == "r-1");
         CHECK(std::string(e.what()) ==
-              "Graph answered HTTP 404 Request_ResourceNotFound: Resource 'nobody@contoso.com' does not exist. (request-id r-1)");
+              "Graph answered HTTP 404 Request_ResourceNotFound: Resource 'nobody@contoso.com' does not "
+              "exist. (request-id r-1)");
     }
 }
 

@@ -161,8 +161,13 @@ TEST_CASE("cancellation during a backoff stops retrying", "[retry]") {
     auto inner = std::make_shared<ScriptedTransport>();
     inner->then(response(503, "", {{"retry-after", "30"}}));
     Context ctx;
-    RetryPolicy policy(inner, RetryOptions{}, Logger{},
-                       [](std::chrono::milliseconds, const Context& c) { c.cancel(); c.throwIfCancelled(); }, 1);
+    RetryPolicy policy(
+        inner, RetryOptions{}, Logger{},
+        [](std::chrono::milliseconds, const Context& c) {
+            c.cancel();
+            c.throwIfCancelled();
+        },
+        1);
     CHECK_THROWS_AS(policy.send(get("https://g/x"), ctx), CancelledError);
     CHECK(inner->requests.size() == 1);
 }
@@ -172,10 +177,13 @@ TEST_CASE("retries are logged without secrets in the URL", "[retry][secrets]") {
     inner->then(response(429, "", {{"retry-after", "1"}}));
     inner->then(response(200, ""));
     std::vector<std::string> lines;
-    Logger logger(LogLevel::Debug, [&](LogLevel, std::string_view c, std::string m) { lines.push_back(std::string(c) + ": " + m); });
+    Logger logger(LogLevel::Debug, [&](LogLevel, std::string_view c, std::string m) {
+        lines.push_back(std::string(c) + ": " + m);
+    });
     RecordingSleeper sleeper;
     RetryPolicy policy(inner, RetryOptions{}, logger, sleeper.fn(), 1);
     policy.send(get("https://hooks/x?sig=SECRETSIG"), Context{});
     REQUIRE(lines.size() == 1);
-    CHECK(lines[0] == "http: retrying GET https://hooks/x?sig=REDACTED after HTTP 429 in 1.0 s (retry 1 of 6)");
+    CHECK(lines[0] ==
+          "http: retrying GET https://hooks/x?sig=REDACTED after HTTP 429 in 1.0 s (retry 1 of 6)");
 }

@@ -1,7 +1,6 @@
 // The Session facade end to end over real HTTP: operations, events, per-user errors.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 
 #include "mfaphone/errors.hpp"
@@ -21,17 +20,21 @@ struct FakeCloud {
     std::atomic<int> tokenRequests{0};
     std::atomic<bool> secretRevoked{false};
     FakeCloud() {
-        s.server.Post("/contoso.onmicrosoft.com/oauth2/v2.0/token", [this](const httplib::Request& req, httplib::Response& res) {
+        s.server.Post("/contoso.onmicrosoft.com/oauth2/v2.0/token", [this](const httplib::Request& req,
+                                                                           httplib::Response& res) {
             ++tokenRequests;
             if (req.get_param_value("client_secret") != kSecret || secretRevoked) {
                 res.status = 401;
-                res.set_content(R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215],"correlation_id":"corr-1"})",
-                                "application/json");
+                res.set_content(
+                    R"({"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215],"correlation_id":"corr-1"})",
+                    "application/json");
                 return;
             }
-            res.set_content(R"({"token_type":"Bearer","expires_in":3599,"access_token":"eyJ.e30.sig"})", "application/json");
+            res.set_content(R"({"token_type":"Bearer","expires_in":3599,"access_token":"eyJ.e30.sig"})",
+                            "application/json");
         });
-        s.server.Get(R"(/v1\.0/users/([^/]+)/authentication/phoneMethods)", [](const httplib::Request& req, httplib::Response& res) {
+        s.server.Get(R"(/v1\.0/users/([^/]+)/authentication/phoneMethods)", [](const httplib::Request& req,
+                                                                               httplib::Response& res) {
             std::string user = req.matches[1];
             if (req.get_header_value("Authorization") != "Bearer eyJ.e30.sig") {
                 res.status = 401;
@@ -39,19 +42,24 @@ struct FakeCloud {
             }
             if (user.rfind("revoked", 0) == 0) {
                 res.status = 401;
-                res.set_content(R"({"error":{"code":"InvalidAuthenticationToken","message":"Token revoked."}})", "application/json");
+                res.set_content(
+                    R"({"error":{"code":"InvalidAuthenticationToken","message":"Token revoked."}})",
+                    "application/json");
                 return;
             }
             if (user == "nobody@contoso.com") {
                 res.status = 404;
                 res.set_header("request-id", "rid-404");
-                res.set_content(R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist."}})",
-                                "application/json");
+                res.set_content(
+                    R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist."}})",
+                    "application/json");
                 return;
             }
-            res.set_content(R"({"value":[{"id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+46 70123456)" +
-                                std::to_string(user.size() % 10) + R"(","phoneType":"mobile","smsSignInState":"notEnabled"}]})",
-                            "application/json");
+            res.set_content(
+                R"({"value":[{"id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+46 70123456)" +
+                    std::to_string(user.size() % 10) +
+                    R"(","phoneType":"mobile","smsSignInState":"notEnabled"}]})",
+                "application/json");
         });
         s.start();
     }

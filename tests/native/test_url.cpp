@@ -6,7 +6,8 @@
 using namespace mfaphone;
 
 TEST_CASE("user path segments follow Graph's addressing rules", "[url]") {
-    CHECK(userPathSegment("4c2a3b2e-1111-2222-3333-444455556666") == "users/4c2a3b2e-1111-2222-3333-444455556666");
+    CHECK(userPathSegment("4c2a3b2e-1111-2222-3333-444455556666") ==
+          "users/4c2a3b2e-1111-2222-3333-444455556666");
     CHECK(userPathSegment("adele@contoso.com") == "users/adele@contoso.com");
     // '#' of B2B guest UPNs must be percent-encoded, or the rest is taken as a fragment.
     CHECK(userPathSegment("bob_fabrikam.com#EXT#@contoso.onmicrosoft.com") ==

@@ -35,8 +35,8 @@ public:
 // correlation id so an admin can look the failure up in the sign-in logs.
 class AuthError : public Error {
 public:
-    AuthError(const std::string& message, std::string error = {}, long aadsts = 0, std::string correlationId = {},
-              int httpStatus = 0)
+    AuthError(const std::string& message, std::string error = {}, long aadsts = 0,
+              std::string correlationId = {}, int httpStatus = 0)
         : Error(ErrorKind::Auth, message),
           m_error(std::move(error)),
           m_aadsts(aadsts),

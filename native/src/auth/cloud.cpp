@@ -23,7 +23,8 @@ constexpr KnownCloud kClouds[] = {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -34,7 +35,8 @@ bool isLoopbackHost(std::string_view host) {
     std::size_t pos = 0;
     while (pos <= host.size()) {
         std::size_t dot = host.find('.', pos);
-        std::string_view part = host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+        std::string_view part =
+            host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
         if (part.empty() || part.size() > 3 ||
             !std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return false;
@@ -53,7 +55,9 @@ std::string checkedBase(const std::string& url, const char* what) {
     bool https = url.rfind("https://", 0) == 0;
     bool http = url.rfind("http://", 0) == 0;
     if (!https && !http)
-        throw InvalidInputError(std::string(what) + " is not an absolute http(s) URL. Give a base URL such as https://host:port.");
+        throw InvalidInputError(
+            std::string(what) +
+            " is not an absolute http(s) URL. Give a base URL such as https://host:port.");
     std::string_view rest = std::string_view(url).substr(https ? 8 : 7);
     std::string_view authority = rest.substr(0, rest.find('/'));
     if (authority.find('@') != std::string_view::npos)
@@ -61,11 +65,16 @@ std::string checkedBase(const std::string& url, const char* what) {
     if (url.find('?') != std::string::npos || url.find('#') != std::string::npos)
         throw InvalidInputError(std::string(what) + " must not contain a query or fragment.");
     std::string_view host = authority;
-    if (!host.empty() && host.front() == '[') host = host.substr(0, host.find(']') + 1);
-    else host = host.substr(0, host.find(':'));
+    if (!host.empty() && host.front() == '[')
+        host = host.substr(0, host.find(']') + 1);
+    else
+        host = host.substr(0, host.find(':'));
     if (host.empty()) throw InvalidInputError(std::string(what) + " has no host.");
     if (http && !isLoopbackHost(host))
-        throw InvalidInputError(std::string(what) + " uses http:// for a remote host, which would send secrets and tokens unencrypted. Use https:// (http:// is accepted only for 127.0.0.1, ::1 and localhost).");
+        throw InvalidInputError(
+            std::string(what) +
+            " uses http:// for a remote host, which would send secrets and tokens unencrypted. Use https:// "
+            "(http:// is accepted only for 127.0.0.1, ::1 and localhost).");
     return trimTrailingSlash(url);
 }
 
@@ -78,9 +87,11 @@ CloudEndpoints resolveCloud(const std::string& cloud, const std::string& authori
         if (!iequals(name, c.name)) continue;
         CloudEndpoints endpoints;
         endpoints.name = c.name;
-        endpoints.authorityHost = authorityOverride.empty() ? c.login : checkedBase(authorityOverride, "AuthorityHost");
+        endpoints.authorityHost =
+            authorityOverride.empty() ? c.login : checkedBase(authorityOverride, "AuthorityHost");
         endpoints.graphResource = c.graph;
-        endpoints.graphEndpoint = graphOverride.empty() ? c.graph : checkedBase(graphOverride, "GraphEndpoint");
+        endpoints.graphEndpoint =
+            graphOverride.empty() ? c.graph : checkedBase(graphOverride, "GraphEndpoint");
         return endpoints;
     }
     throw InvalidInputError("Unknown cloud '" + name + "'. Use one of: Global, USGov, USGovDoD, China.");

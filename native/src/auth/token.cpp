@@ -36,18 +36,38 @@ std::string base64UrlDecode(std::string_view in) {
 
 std::string describeAadsts(long code) {
     switch (code) {
-        case 50126: return "The user name or password is wrong.";
-        case 50076: return "The account must complete multi-factor authentication; the password flow cannot do that. Use a client secret, certificate or managed identity instead.";
-        case 50079: return "The account must register for multi-factor authentication before it can sign in.";
-        case 53003: return "Conditional Access blocked the sign-in. Ask an administrator to exclude this application or account, or sign in from a compliant location.";
-        case 7000215: return "The client secret is not valid. Check that you used the secret's Value, not its Secret ID, and that it belongs to this application.";
-        case 7000222: return "The client secret has expired. Create a new secret for the application and update the stored credential.";
-        case 7000218: return "No client secret or client assertion was sent. Give -ClientSecret or -CertificateThumbprint.";
-        case 700016: return "The application (client id) was not found in the tenant. Check -ClientId and -TenantId, and that the app is consented in that tenant.";
-        case 65001: return "The application lacks admin consent for the requested permissions. Grant admin consent in Entra ID.";
-        case 70011: return "The requested scope is not valid.";
-        case 90002: return "The tenant was not found. Check -TenantId (a GUID or a verified domain such as contoso.onmicrosoft.com).";
-        default: return {};
+        case 50126:
+            return "The user name or password is wrong.";
+        case 50076:
+            return "The account must complete multi-factor authentication; the password flow cannot do that. "
+                   "Use a client secret, certificate or managed identity instead.";
+        case 50079:
+            return "The account must register for multi-factor authentication before it can sign in.";
+        case 53003:
+            return "Conditional Access blocked the sign-in. Ask an administrator to exclude this application "
+                   "or account, or sign in from a compliant location.";
+        case 7000215:
+            return "The client secret is not valid. Check that you used the secret's Value, not its Secret "
+                   "ID, and that it belongs to this application.";
+        case 7000222:
+            return "The client secret has expired. Create a new secret for the application and update the "
+                   "stored credential.";
+        case 7000218:
+            return "No client secret or client assertion was sent. Give -ClientSecret or "
+                   "-CertificateThumbprint.";
+        case 700016:
+            return "The application (client id) was not found in the tenant. Check -ClientId and -TenantId, "
+                   "and that the app is consented in that tenant.";
+        case 65001:
+            return "The application lacks admin consent for the requested permissions. Grant admin consent "
+                   "in Entra ID.";
+        case 70011:
+            return "The requested scope is not valid.";
+        case 90002:
+            return "The tenant was not found. Check -TenantId (a GUID or a verified domain such as "
+                   "contoso.onmicrosoft.com).";
+        default:
+            return {};
     }
 }
 
@@ -59,12 +79,15 @@ AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system
             auto& parsed = it->get_ref<std::string&>();
             secureZero(parsed.data(), parsed.size());
         }
-        if (token.empty()) throw AuthError("The token endpoint answered without an access token.", "", 0, "", 200);
+        if (token.empty())
+            throw AuthError("The token endpoint answered without an access token.", "", 0, "", 200);
         long long expiresIn = 3599;
         auto it = body.find("expires_in");
         if (it != body.end()) {
-            if (it->is_number()) expiresIn = it->get<long long>();
-            else if (it->is_string()) expiresIn = std::atoll(it->get<std::string>().c_str());
+            if (it->is_number())
+                expiresIn = it->get<long long>();
+            else if (it->is_string())
+                expiresIn = std::atoll(it->get<std::string>().c_str());
         }
         AccessToken result;
         result.token = SecretString(token);
@@ -84,7 +107,8 @@ AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system
     auto codes = body.find("error_codes");
     if (codes != body.end() && codes->is_array() && !codes->empty() && codes->front().is_number())
         code = codes->front().get<long>();
-    std::string message = "Sign-in failed (" + (error.empty() ? "HTTP " + std::to_string(response.status) : error);
+    std::string message =
+        "Sign-in failed (" + (error.empty() ? "HTTP " + std::to_string(response.status) : error);
     if (code) message += ", AADSTS" + std::to_string(code);
     message += ").";
     std::string advice = describeAadsts(code);
@@ -95,15 +119,16 @@ AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system
 }
 
 ClientSecretCredential::ClientSecretCredential(std::shared_ptr<Transport> transport, CloudEndpoints cloud,
-                                               std::string tenantId, std::string clientId, SecretString secret,
-                                               Logger logger)
+                                               std::string tenantId, std::string clientId,
+                                               SecretString secret, Logger logger)
     : m_transport(std::move(transport)),
       m_cloud(std::move(cloud)),
       m_tenantId(std::move(tenantId)),
       m_clientId(std::move(clientId)),
       m_secret(std::move(secret)),
       m_logger(std::move(logger)) {
-    if (m_tenantId.empty()) throw InvalidInputError("TenantId is empty. Give the tenant's id (GUID) or verified domain.");
+    if (m_tenantId.empty())
+        throw InvalidInputError("TenantId is empty. Give the tenant's id (GUID) or verified domain.");
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
     if (m_secret.empty()) throw InvalidInputError("The client secret is empty.");
 }
@@ -132,20 +157,22 @@ AccessToken ClientSecretCredential::requestToken(const Context& context) {
     }
     static const std::string tail = "&grant_type=client_credentials";
     request.body.append(tail.data(), tail.size());
-    m_logger.log(LogLevel::Verbose, "auth",
-                 "requesting a token for app " + m_clientId + " in tenant " + m_tenantId + " (client secret)");
+    m_logger.log(
+        LogLevel::Verbose, "auth",
+        "requesting a token for app " + m_clientId + " in tenant " + m_tenantId + " (client secret)");
     HttpResponse response = m_transport->send(request, context);
     AccessToken token = parseTokenResponse(response, std::chrono::system_clock::now());
-    m_logger.log(LogLevel::Verbose, "auth", "token acquired; it expires in " +
-                                                std::to_string(std::chrono::duration_cast<std::chrono::minutes>(
-                                                                   token.expiresOn - std::chrono::system_clock::now())
-                                                                   .count()) +
-                                                " min");
+    m_logger.log(LogLevel::Verbose, "auth",
+                 "token acquired; it expires in " +
+                     std::to_string(std::chrono::duration_cast<std::chrono::minutes>(
+                                        token.expiresOn - std::chrono::system_clock::now())
+                                        .count()) +
+                     " min");
     return token;
 }
 
-TokenCache::TokenCache(std::shared_ptr<TokenCredential> credential, std::chrono::seconds refreshMargin, Logger logger,
-                       Clock clock, std::chrono::seconds minimumLife)
+TokenCache::TokenCache(std::shared_ptr<TokenCredential> credential, std::chrono::seconds refreshMargin,
+                       Logger logger, Clock clock, std::chrono::seconds minimumLife)
     : m_credential(std::move(credential)),
       m_margin(refreshMargin),
       m_logger(std::move(logger)),
@@ -156,7 +183,8 @@ SecretString TokenCache::bearer(const Context& context) {
     std::lock_guard<std::mutex> lock(m_mutex);
     auto now = m_clock();
     // Refresh `margin` before expiry, or at half-life for tokens that live shorter than that.
-    auto margin = std::min<std::chrono::system_clock::duration>(m_margin, (m_token.expiresOn - m_acquired) / 2);
+    auto margin =
+        std::min<std::chrono::system_clock::duration>(m_margin, (m_token.expiresOn - m_acquired) / 2);
     if (!m_valid || (m_token.expiresOn - now <= margin && now >= m_nextRefreshAttempt)) {
         try {
             AccessToken fresh = m_credential->requestToken(context);
@@ -168,9 +196,10 @@ SecretString TokenCache::bearer(const Context& context) {
         } catch (const Error& e) {
             if (!m_valid || m_token.expiresOn - now < m_minimumLife) throw;
             m_nextRefreshAttempt = now + std::chrono::seconds(10);
-            m_logger.log(LogLevel::Warning, "auth",
-                         std::string("refreshing the access token failed; using the current token while it lasts (") +
-                             e.what() + ")");
+            m_logger.log(
+                LogLevel::Warning, "auth",
+                std::string("refreshing the access token failed; using the current token while it lasts (") +
+                    e.what() + ")");
         }
     }
     return m_token.token;

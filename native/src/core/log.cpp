@@ -1,6 +1,6 @@
-#include <cctype>
-
 #include "mfaphone/internal/log.hpp"
+
+#include <cctype>
 
 namespace mfaphone {
 

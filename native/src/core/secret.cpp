@@ -1,8 +1,8 @@
 #include "mfaphone/secret.hpp"
 
-#include <cstring>
-
 #include <openssl/crypto.h>
+
+#include <cstring>
 
 namespace mfaphone {
 

@@ -9,8 +9,8 @@ namespace {
 
 // ASCII only: the C library's classification follows the process locale.
 bool isUnreserved(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 std::string lower(std::string_view s) {
@@ -32,11 +32,21 @@ constexpr std::array<std::string_view, 9> kLoggableQuery = {
     "$select", "$top", "$filter", "$count", "$expand", "$orderby", "api-version", "$search", "$skiptoken"};
 
 // Headers whose values are safe to show in logs.
-constexpr std::array<std::string_view, 15> kLoggableHeaders = {
-    "content-type",          "content-length",     "accept",           "consistencylevel",
-    "request-id",            "client-request-id",  "retry-after",      "date",
-    "x-ms-throttle-scope",   "x-ms-throttle-information", "x-ms-resource-unit",
-    "x-ms-throttle-limit-percentage", "x-ms-ags-diagnostic", "user-agent", "metadata"};
+constexpr std::array<std::string_view, 15> kLoggableHeaders = {"content-type",
+                                                               "content-length",
+                                                               "accept",
+                                                               "consistencylevel",
+                                                               "request-id",
+                                                               "client-request-id",
+                                                               "retry-after",
+                                                               "date",
+                                                               "x-ms-throttle-scope",
+                                                               "x-ms-throttle-information",
+                                                               "x-ms-resource-unit",
+                                                               "x-ms-throttle-limit-percentage",
+                                                               "x-ms-ags-diagnostic",
+                                                               "user-agent",
+                                                               "metadata"};
 
 }  // namespace
 
@@ -113,7 +123,8 @@ std::string sanitizeUrl(std::string_view url) {
         out += name;
         if (eq != std::string_view::npos) {
             std::string decodedName = lower(percentDecode(name));
-            bool loggable = std::find(kLoggableQuery.begin(), kLoggableQuery.end(), decodedName) != kLoggableQuery.end();
+            bool loggable =
+                std::find(kLoggableQuery.begin(), kLoggableQuery.end(), decodedName) != kLoggableQuery.end();
             out += '=';
             out += loggable ? std::string(pair.substr(eq + 1)) : std::string("REDACTED");
         }

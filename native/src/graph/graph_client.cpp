@@ -41,7 +41,8 @@ HttpResponse GraphClient::request(const std::string& method, const std::string& 
         request.url = m_base + path;
         SecretString authorization("Bearer ", 7);
         authorization.append(token);
-        request.headers.emplace_back("Authorization", std::string(authorization.data(), authorization.size()));
+        request.headers.emplace_back("Authorization",
+                                     std::string(authorization.data(), authorization.size()));
         // The header value is an ordinary string: wipe it however send() ends. (By index: the
         // vector grows below.)
         struct WipeHeader {
@@ -56,8 +57,9 @@ HttpResponse GraphClient::request(const std::string& method, const std::string& 
         }
         HttpResponse response = m_transport->send(request, context);
         if (response.status == 401 && attempt == 0) {
-            m_logger.log(LogLevel::Verbose, "graph", "401 from " + method + " " + sanitizeUrl(m_base + path) +
-                                                         "; refreshing the token once");
+            m_logger.log(
+                LogLevel::Verbose, "graph",
+                "401 from " + method + " " + sanitizeUrl(m_base + path) + "; refreshing the token once");
             m_tokens->invalidate(token);
             continue;
         }
@@ -67,8 +69,10 @@ HttpResponse GraphClient::request(const std::string& method, const std::string& 
 }
 
 std::vector<PhoneMethod> GraphClient::listPhoneMethods(const std::string& user, const Context& context) {
-    if (user.empty()) throw InvalidInputError("The user id is empty. Give an object id or a user principal name.");
-    HttpResponse response = request("GET", "/" + userPathSegment(user) + "/authentication/phoneMethods", {}, context);
+    if (user.empty())
+        throw InvalidInputError("The user id is empty. Give an object id or a user principal name.");
+    HttpResponse response =
+        request("GET", "/" + userPathSegment(user) + "/authentication/phoneMethods", {}, context);
     Json body = Json::parse(response.body.begin(), response.body.end(), nullptr, false);
     if (!body.is_object() || !body.contains("value") || !body["value"].is_array())
         throw RequestFailedError("Graph answered phoneMethods without a value array.", response.status, "",

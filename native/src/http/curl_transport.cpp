@@ -12,11 +12,10 @@
 #include <set>
 #include <thread>
 
-#include "mfaphone/secret.hpp"
-
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/http.hpp"
 #include "mfaphone/internal/url.hpp"
+#include "mfaphone/secret.hpp"
 
 namespace mfaphone {
 namespace {
@@ -83,12 +82,14 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
 
 class CurlTransport : public Transport {
 public:
-    CurlTransport(TransportOptions options, Logger logger) : m_options(std::move(options)), m_logger(std::move(logger)) {
+    CurlTransport(TransportOptions options, Logger logger)
+        : m_options(std::move(options)), m_logger(std::move(logger)) {
         ensureCurlGlobal();
         m_multi = curl_multi_init();
         if (!m_multi) throw TransportError("libcurl could not create a multi handle.");
         curl_multi_setopt(m_multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-        curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(m_options.maxConnections));
+        curl_multi_setopt(m_multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          static_cast<long>(m_options.maxConnections));
         m_thread = std::thread([this] { run(); });
     }
 
@@ -111,7 +112,8 @@ public:
         auto started = std::chrono::steady_clock::now();
         if (m_logger.enabled(LogLevel::Debug)) {
             std::string line = request.method + " " + sanitizeUrl(request.url);
-            for (const auto& [name, value] : request.headers) line += "\n  " + name + ": " + sanitizeHeader(name, value);
+            for (const auto& [name, value] : request.headers)
+                line += "\n  " + name + ": " + sanitizeHeader(name, value);
             m_logger.log(LogLevel::Debug, "http", std::move(line));
         }
         {
@@ -134,21 +136,24 @@ public:
 
         if (transfer.cancelled) throw CancelledError();
         if (transfer.result != CURLE_OK) {
-            std::string detail = transfer.errorBuffer[0] ? transfer.errorBuffer : curl_easy_strerror(transfer.result);
+            std::string detail =
+                transfer.errorBuffer[0] ? transfer.errorBuffer : curl_easy_strerror(transfer.result);
             bool timedOut = transfer.result == CURLE_OPERATION_TIMEDOUT;
             if (timedOut && context.hasDeadline() && std::chrono::steady_clock::now() >= context.deadline())
                 detail = "the operation's deadline passed (" + detail + ")";
-            throw TransportError(request.method + " " + sanitizeUrl(request.url) + " failed: " + detail, timedOut);
+            throw TransportError(request.method + " " + sanitizeUrl(request.url) + " failed: " + detail,
+                                 timedOut);
         }
         long status = 0;
         curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &status);
         transfer.response.status = static_cast<int>(status);
         if (m_logger.enabled(LogLevel::Debug)) {
-            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                            started);
             long version = 0;
             curl_easy_getinfo(transfer.easy.get(), CURLINFO_HTTP_VERSION, &version);
-            std::string line = std::to_string(status) + " from " + request.method + " " + sanitizeUrl(request.url) +
-                               " in " + std::to_string(ms.count()) + " ms" +
+            std::string line = std::to_string(status) + " from " + request.method + " " +
+                               sanitizeUrl(request.url) + " in " + std::to_string(ms.count()) + " ms" +
                                (version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "");
             for (const auto& [name, value] : transfer.response.headers)
                 line += "\n  " + name + ": " + sanitizeHeader(name, value);
@@ -186,8 +191,8 @@ private:
 
         long timeoutMs = m_options.requestTimeoutMs;
         if (context.hasDeadline()) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(context.deadline() -
-                                                                              std::chrono::steady_clock::now());
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                context.deadline() - std::chrono::steady_clock::now());
             timeoutMs = std::max<long>(1, std::min<long>(timeoutMs, static_cast<long>(left.count())));
         }
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeoutMs);
@@ -246,8 +251,8 @@ private:
                     CURLMcode added = curl_multi_add_handle(m_multi, t->easy.get());
                     if (added != CURLM_OK) {
                         t->result = CURLE_FAILED_INIT;
-                        std::snprintf(t->errorBuffer, sizeof t->errorBuffer, "libcurl could not start the transfer: %s",
-                                      curl_multi_strerror(added));
+                        std::snprintf(t->errorBuffer, sizeof t->errorBuffer,
+                                      "libcurl could not start the transfer: %s", curl_multi_strerror(added));
                         t->finished = true;
                         t->done.notify_all();
                         continue;
@@ -298,9 +303,9 @@ std::shared_ptr<Transport> makeCurlTransport(const TransportOptions& options, Lo
 
 std::string HttpResponse::header(std::string_view name) const {
     for (const auto& [n, v] : headers) {
-        if (n.size() == name.size() &&
-            std::equal(n.begin(), n.end(), name.begin(),
-                       [](char a, char b) { return std::tolower((unsigned char)a) == std::tolower((unsigned char)b); }))
+        if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+                return std::tolower((unsigned char)a) == std::tolower((unsigned char)b);
+            }))
             return v;
     }
     return {};

@@ -21,8 +21,10 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
     bool numeric = true;
     int dots = 0;
     for (char c : value) {
-        if (c == '.') ++dots;
-        else if (c < '0' || c > '9') numeric = false;
+        if (c == '.')
+            ++dots;
+        else if (c < '0' || c > '9')
+            numeric = false;
     }
     // Far beyond any sensible wait; also keeps the conversions below in range.
     constexpr double kCapSeconds = 365.0 * 24 * 3600;
@@ -43,8 +45,8 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
 }
 
-RetryPolicy::RetryPolicy(std::shared_ptr<Transport> inner, RetryOptions options, Logger logger, Sleeper sleeper,
-                         unsigned seed)
+RetryPolicy::RetryPolicy(std::shared_ptr<Transport> inner, RetryOptions options, Logger logger,
+                         Sleeper sleeper, unsigned seed)
     : m_inner(std::move(inner)),
       m_options(options),
       m_logger(std::move(logger)),
@@ -76,12 +78,15 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
             bool retriable = repeatable ? isRetriableStatus(response.status)
                                         : (response.status == 429 || response.status == 503);
             if (!retriable || attempt >= m_options.maxRetries) return response;
-            auto retryAfter = parseRetryAfter(response.header("retry-after"), std::chrono::system_clock::now());
+            auto retryAfter =
+                parseRetryAfter(response.header("retry-after"), std::chrono::system_clock::now());
             delay = retryAfter ? *retryAfter : backoff(attempt);
             if (delay > m_options.maxRetryAfter) return response;
             why = "HTTP " + std::to_string(response.status);
         } catch (const TransportError& e) {
-            if (!repeatable || ++transportFailures > m_options.maxTransportRetries || attempt >= m_options.maxRetries) throw;
+            if (!repeatable || ++transportFailures > m_options.maxTransportRetries ||
+                attempt >= m_options.maxRetries)
+                throw;
             delay = backoff(attempt);
             why = e.timedOut() ? "a timeout" : "a transport error";
         }
@@ -89,8 +94,8 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
             char seconds[32];
             std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(delay.count()) / 1000.0);
             m_logger.log(LogLevel::Verbose, "http",
-                         "retrying " + request.method + " " + sanitizeUrl(request.url) + " after " + why + " in " +
-                             seconds + " s (retry " + std::to_string(attempt + 1) + " of " +
+                         "retrying " + request.method + " " + sanitizeUrl(request.url) + " after " + why +
+                             " in " + seconds + " s (retry " + std::to_string(attempt + 1) + " of " +
                              std::to_string(m_options.maxRetries) + ")");
         }
         m_sleep(delay, context);

@@ -1,5 +1,6 @@
-#include "mfaphone/errors.hpp"
 #include "mfaphone/internal/operation.hpp"
+
+#include "mfaphone/errors.hpp"
 #include "mfaphone/session.hpp"
 
 namespace mfaphone {
@@ -18,8 +19,10 @@ OperationState::OperationState(LogLevel logLevel) {
 OperationState::~OperationState() {
     m_context.cancel();
     if (m_thread.joinable()) {
-        if (m_thread.get_id() == std::this_thread::get_id()) m_thread.detach();
-        else m_thread.join();
+        if (m_thread.get_id() == std::this_thread::get_id())
+            m_thread.detach();
+        else
+            m_thread.join();
     }
 }
 

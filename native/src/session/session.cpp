@@ -62,9 +62,10 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
 
     auto impl = m_impl;
     Logger shared = LogRoute::routedLogger();
-    auto transport = std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
-    auto credential = std::make_shared<ClientSecretCredential>(transport, cloud, options.tenantId, options.clientId,
-                                                               std::move(secretValue), shared);
+    auto transport =
+        std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
+    auto credential = std::make_shared<ClientSecretCredential>(
+        transport, cloud, options.tenantId, options.clientId, std::move(secretValue), shared);
     auto tokens = std::make_shared<TokenCache>(credential, std::chrono::seconds(300), shared);
 
     impl->logLevel = options.logLevel;
@@ -117,14 +118,17 @@ ContextInfo Session::context() const {
     ContextInfo info = m_impl->info;
     if (m_impl->tokens)
         info.tokenExpiresOn =
-            std::chrono::duration_cast<std::chrono::seconds>(m_impl->tokens->expiresOn().time_since_epoch()).count();
+            std::chrono::duration_cast<std::chrono::seconds>(m_impl->tokens->expiresOn().time_since_epoch())
+                .count();
     return info;
 }
 
-std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::string>& users, int maxConcurrency) {
+std::shared_ptr<Operation> Session::getPhoneMethods(const std::vector<std::string>& users,
+                                                    int maxConcurrency) {
     auto graph = m_impl->requireGraph();
     for (const auto& user : users)
-        if (user.empty()) throw InvalidInputError("A user id is empty. Give an object id or a user principal name.");
+        if (user.empty())
+            throw InvalidInputError("A user id is empty. Give an object id or a user principal name.");
     if (maxConcurrency < 1) maxConcurrency = 1;
     auto state = std::make_shared<OperationState>(toLevel(m_impl->logLevel));
     state->start([graph, users, maxConcurrency](OperationState& op) {

@@ -13,8 +13,8 @@ namespace mfaphone {
 
 class GraphClient {
 public:
-    GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<TokenCache> tokens, std::string graphEndpoint,
-                Logger logger, std::string apiVersion = "v1.0");
+    GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<TokenCache> tokens,
+                std::string graphEndpoint, Logger logger, std::string apiVersion = "v1.0");
 
     // GET /users/{id|upn}/authentication/phoneMethods
     std::vector<PhoneMethod> listPhoneMethods(const std::string& user, const Context& context);

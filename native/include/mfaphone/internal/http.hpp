@@ -43,7 +43,7 @@ struct TransportOptions {
     std::string caBundle;  // PEM file; empty = system store
     bool verifyTls = true;
     long connectTimeoutMs = 10000;
-    long lowSpeedLimitBytes = 1;  // abort when slower than this...
+    long lowSpeedLimitBytes = 1;    // abort when slower than this...
     long lowSpeedTimeSeconds = 60;  // ...for this long
     long requestTimeoutMs = 100000;
     int maxConnections = 64;
