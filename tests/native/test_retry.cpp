@@ -32,6 +32,15 @@ TEST_CASE("Retry-After is parsed as fractional seconds or an HTTP-date", "[retry
     CHECK_FALSE(parseRetryAfter("soon", now));
     CHECK_FALSE(parseRetryAfter("-1", now));
     CHECK_FALSE(parseRetryAfter("1.2.3", now));
+    CHECK(parseRetryAfter("2.", now) == 2000ms);
+    CHECK(parseRetryAfter(".5", now) == 500ms);
+    CHECK(parseRetryAfter("0.0000", now) == 0ms);
+    // A leap day: 2028-02-29T00:00:00Z is Unix 1835395200.
+    CHECK(parseRetryAfter("Tue, 29 Feb 2028 00:00:00 GMT",
+                          std::chrono::system_clock::from_time_t(1835395200 - 3600)) == 3600000ms);
+    CHECK_FALSE(parseRetryAfter("Sun, 06 Nov 1994 08:49:37 UTC", now));
+    CHECK_FALSE(parseRetryAfter("Sun, 06 Xyz 1994 08:49:37 GMT", now));
+    CHECK_FALSE(parseRetryAfter("Sunday, 06-Nov-94 08:49:37 GMT", now));
     // Absurd values are clamped, never wrapped into a negative or zero wait.
     auto huge = parseRetryAfter("99999999999999999999", now);
     REQUIRE(huge);

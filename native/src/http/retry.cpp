@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <random>
 
 #include "mfaphone/errors.hpp"
@@ -13,36 +12,81 @@ bool isRetriableStatus(int status) noexcept {
     return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+namespace {
+
+// Far beyond any sensible wait; also keeps every conversion below in range.
+constexpr long long kCapSeconds = 365LL * 24 * 3600;
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+long long daysFromCivil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const long long era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+// IMF-fixdate, the form HTTP requires: "Sun, 06 Nov 1994 08:49:37 GMT" -> Unix seconds.
+// Parsed by hand: no locale, no strptime/timegm (absent on Windows).
+std::optional<long long> parseImfFixdate(std::string_view s) {
+    static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (s.size() != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || s[25] != ' ' || s.substr(26) != "GMT")
+        return std::nullopt;
+    auto number = [&](std::size_t pos, std::size_t len) -> std::optional<int> {
+        int v = 0;
+        for (std::size_t i = pos; i < pos + len; ++i) {
+            if (!isDigit(s[i])) return std::nullopt;
+            v = v * 10 + (s[i] - '0');
+        }
+        return v;
+    };
+    auto day = number(5, 2), year = number(12, 4), hour = number(17, 2), minute = number(20, 2),
+         second = number(23, 2);
+    auto month = kMonths.find(s.substr(8, 3));
+    if (!day || !year || !hour || !minute || !second || month == std::string_view::npos || month % 3 != 0 ||
+        *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60)
+        return std::nullopt;
+    return daysFromCivil(*year, static_cast<unsigned>(month / 3 + 1), static_cast<unsigned>(*day)) * 86400 +
+           *hour * 3600 + *minute * 60 + *second;
+}
+
+// delta-seconds, optionally fractional ("2", "2.128"), parsed without the locale's decimal point.
+std::optional<std::chrono::milliseconds> parseSeconds(std::string_view s) {
+    auto dot = s.find('.');
+    std::string_view whole = s.substr(0, dot);
+    std::string_view fraction = dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1);
+    if ((whole.empty() && fraction.empty()) || !std::all_of(whole.begin(), whole.end(), isDigit) ||
+        !std::all_of(fraction.begin(), fraction.end(), isDigit))
+        return std::nullopt;
+    long long seconds = 0;
+    for (char c : whole) {
+        seconds = seconds * 10 + (c - '0');
+        if (seconds > kCapSeconds) return std::chrono::milliseconds(kCapSeconds * 1000);
+    }
+    // Milliseconds from the fraction, rounded up so a wait is never shortened.
+    long long millis = 0;
+    for (std::size_t i = 0; i < 3; ++i) millis = millis * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+    if (fraction.size() > 3 && fraction.find_first_not_of('0', 3) != std::string_view::npos) ++millis;
+    return std::chrono::milliseconds(seconds * 1000 + millis);
+}
+
+}  // namespace
+
 std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now) {
     while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
     while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
     if (value.empty()) return std::nullopt;
-    bool numeric = true;
-    int dots = 0;
-    for (char c : value) {
-        if (c == '.')
-            ++dots;
-        else if (c < '0' || c > '9')
-            numeric = false;
-    }
-    // Far beyond any sensible wait; also keeps the conversions below in range.
-    constexpr double kCapSeconds = 365.0 * 24 * 3600;
-    if (numeric && dots <= 1 && value != ".") {
-        double seconds = std::strtod(std::string(value).c_str(), nullptr);
-        if (!std::isfinite(seconds) || seconds < 0) return std::nullopt;
-        seconds = std::min(seconds, kCapSeconds);
-        return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000.0)));
-    }
-    // HTTP-date (IMF-fixdate), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-    std::tm tm{};
-    std::string text(value);
-    const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end != '\0') return std::nullopt;
-    // Difference in whole seconds as time_t arithmetic: no chrono overflow for far dates.
-    double seconds = std::difftime(timegm(&tm), std::chrono::system_clock::to_time_t(now));
-    seconds = std::min(std::max(seconds, 0.0), kCapSeconds);
-    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+    if (isDigit(value.front()) || value.front() == '.') return parseSeconds(value);
+    auto when = parseImfFixdate(value);
+    if (!when) return std::nullopt;
+    long long nowSeconds = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    long long delta = std::clamp(*when - nowSeconds, 0LL, kCapSeconds);
+    return std::chrono::milliseconds(delta * 1000);
 }
 
 RetryPolicy::RetryPolicy(std::shared_ptr<Transport> inner, RetryOptions options, Logger logger,
