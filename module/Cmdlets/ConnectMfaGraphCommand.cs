@@ -76,8 +76,7 @@ namespace MfaPhone.Commands
             SecureString secret = ParameterSetName == ClientSecretCredentialSet ? ClientSecretCredential.Password : ClientSecret;
             if (string.IsNullOrWhiteSpace(clientId))
             {
-                ThrowTerminatingError(EventPump.ToErrorRecord(
-                    new MfaPhoneInvalidInputException("The credential's user name must be the application (client) id."), null));
+                Fail(new MfaPhoneInvalidInputException("The credential's user name must be the application (client) id."));
             }
 
             string caBundle = string.IsNullOrEmpty(CaBundle) ? "" : ResolveCaBundle(CaBundle);
@@ -112,7 +111,7 @@ namespace MfaPhone.Commands
                     (ev, error) => WriteError(EventPump.ToErrorRecord(error, TenantId)));
             }
             WriteVerbose($"Connected to tenant {TenantId} as application {clientId}.");
-            if (PassThru) WriteObject(GetMfaGraphContextCommand.Read(this, NativeSession));
+            if (PassThru) WriteObject(GetMfaGraphContextCommand.Read(this));
         }
 
         #endregion
@@ -124,8 +123,7 @@ namespace MfaPhone.Commands
             string full = GetUnresolvedProviderPathFromPSPath(path);
             if (!File.Exists(full))
             {
-                ThrowTerminatingError(EventPump.ToErrorRecord(
-                    new MfaPhoneInvalidInputException($"The CA bundle '{full}' does not exist. Give the path of a PEM file."), path));
+                Fail(new MfaPhoneInvalidInputException($"The CA bundle '{full}' does not exist. Give the path of a PEM file."), path);
             }
             return full;
         }

@@ -12,14 +12,11 @@ namespace MfaPhone.Commands
     {
         protected override void EndProcessing()
         {
-            try
+            Call(session =>
             {
-                NativeSession.Disconnect();
-            }
-            catch (MfaPhoneException e)
-            {
-                ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
-            }
+                session.Disconnect();
+                return true;
+            });
             WriteVerbose("Disconnected from Microsoft Graph.");
         }
     }

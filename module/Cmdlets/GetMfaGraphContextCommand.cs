@@ -14,23 +14,12 @@ namespace MfaPhone.Commands
     {
         protected override void EndProcessing()
         {
-            MfaGraphContext context = Read(this, NativeSession);
+            MfaGraphContext context = Read(this);
             if (context != null) WriteObject(context);
         }
 
         /// <summary>The session's context as an output object; null when it is not signed in.</summary>
-        internal static MfaGraphContext Read(PSCmdlet cmdlet, Session session)
-        {
-            try
-            {
-                return ReadContext(session);
-            }
-            catch (MfaPhoneException e)
-            {
-                cmdlet.ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
-                return null;
-            }
-        }
+        internal static MfaGraphContext Read(MfaCmdlet cmdlet) => cmdlet.Call(ReadContext);
 
         private static MfaGraphContext ReadContext(Session session)
         {

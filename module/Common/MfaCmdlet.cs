@@ -31,29 +31,41 @@ namespace MfaPhone.Commands
                 }
                 catch (MfaPhoneException e)
                 {
-                    ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
-                    throw;  // not reached: ThrowTerminatingError always throws
+                    Fail(e);
+                    throw;  // not reached: Fail always throws
                 }
+            }
+        }
+
+        /// <summary>Ends the whole call with an engine error as an ErrorRecord (stable id, category).</summary>
+        internal void Fail(MfaPhoneException error, object target = null) =>
+            ThrowTerminatingError(EventPump.ToErrorRecord(error, target));
+
+        /// <summary>A direct call on this runspace's session; an engine error ends the call.</summary>
+        internal T Call<T>(Func<Session, T> call)
+        {
+            Session session = NativeSession;
+            try
+            {
+                return call(session);
+            }
+            catch (MfaPhoneException e)
+            {
+                Fail(e);
+                throw;  // not reached: Fail always throws
             }
         }
 
         /// <summary>Stops the whole call when this runspace has not signed in.</summary>
         private protected void RequireConnection()
         {
-            Session session = NativeSession;
-            try
+            bool connected = Call(session =>
             {
-                using (ContextInfo info = session.Context())
-                {
-                    if (info.Connected) return;
-                }
-            }
-            catch (MfaPhoneException e)
-            {
-                ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
-            }
+                using (ContextInfo info = session.Context()) return info.Connected;
+            });
+            if (connected) return;
             var error = new MfaPhoneException("You are not connected to Microsoft Graph. Run Connect-MfaGraph first.", ErrorIds.NotConnected);
-            ThrowTerminatingError(new ErrorRecord(error, ErrorIds.NotConnected, ErrorCategory.ConnectionError, null));
+            Fail(error);
         }
 
         /// <summary>
@@ -70,7 +82,7 @@ namespace MfaPhone.Commands
             }
             catch (MfaPhoneException e)
             {
-                ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
+                Fail(e);
                 return;
             }
             using (operation)
@@ -90,7 +102,7 @@ namespace MfaPhone.Commands
                 }
                 catch (MfaPhoneException e)
                 {
-                    ThrowTerminatingError(EventPump.ToErrorRecord(e, null));
+                    Fail(e);
                 }
                 finally
                 {
