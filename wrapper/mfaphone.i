@@ -158,4 +158,8 @@
 
 %include "mfaphone/events.hpp"
 %include "mfaphone/session.hpp"
+
+// Each further area of the facade (phone, sync, relay, ...) keeps its allow-list and its
+// %include of the public header in wrapper/<area>.i, included here, inside the allow-list.
+
 %unignoreall

@@ -1,0 +1,34 @@
+// SessionImpl: the state a Session shares with the operations it starts (private to session/).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "mfaphone/errors.hpp"
+#include "mfaphone/internal/auth.hpp"
+#include "mfaphone/internal/graph.hpp"
+#include "mfaphone/session.hpp"
+
+namespace mfaphone {
+
+// A LogLevel from the int the facade takes (clamped).
+LogLevel toLogLevel(int level);
+
+class SessionImpl {
+public:
+    std::mutex mutex;
+    ContextInfo info;
+    std::shared_ptr<Transport> transport;
+    std::shared_ptr<TokenCache> tokens;
+    std::shared_ptr<GraphClient> graph;
+    std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
+
+    std::shared_ptr<GraphClient> requireGraph() {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!graph) throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
+        return graph;
+    }
+};
+
+}  // namespace mfaphone
