@@ -1,0 +1,75 @@
+// The session's concurrency limiter: Graph throttles per application and tenant, so one limiter
+// per signed-in session bounds how many requests are in flight across every operation of that
+// session, and adapts the bound to Graph's signals (grows while healthy, shrinks on 429 and on
+// x-ms-throttle-limit-percentage, pauses everyone until a Retry-After has passed).
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "mfaphone/context.hpp"
+#include "mfaphone/internal/log.hpp"
+
+namespace mfaphone {
+
+struct HttpResponse;
+
+struct LimiterOptions {
+    int initial = 8;    // requests in flight at the start
+    int minimum = 1;    // never fewer
+    int ceiling = 256;  // never more (a caller's ThrottleLimit lowers it per operation)
+};
+
+struct LimiterStats {
+    long long requests = 0;   // HTTP requests that went through the limiter
+    long long throttled = 0;  // 429s seen (HTTP responses and $batch items)
+    int limit = 0;            // the current bound
+    int peak = 0;             // most requests in flight at once
+};
+
+class ConcurrencyLimiter {
+public:
+    // A slot held for one request; released when destroyed.
+    class Permit {
+    public:
+        Permit() = default;
+        explicit Permit(ConcurrencyLimiter* owner) : m_owner(owner) {}
+        Permit(Permit&& other) noexcept : m_owner(other.m_owner) { other.m_owner = nullptr; }
+        Permit& operator=(Permit&& other) noexcept {
+            if (this != &other) {
+                reset();
+                m_owner = other.m_owner;
+                other.m_owner = nullptr;
+            }
+            return *this;
+        }
+        Permit(const Permit&) = delete;
+        Permit& operator=(const Permit&) = delete;
+        ~Permit() { reset(); }
+        void reset() {
+            if (m_owner) m_owner->release();
+            m_owner = nullptr;
+        }
+
+    private:
+        ConcurrencyLimiter* m_owner = nullptr;
+    };
+
+    virtual ~ConcurrencyLimiter() = default;
+    // Waits until a slot is free and no Retry-After pause is in force. Throws CancelledError
+    // when the context is cancelled or its deadline passes while waiting.
+    virtual Permit acquire(const Context& context) = 0;
+    // Feedback from a response of a request that held a permit: 429 (with its Retry-After),
+    // x-ms-throttle-limit-percentage, or success.
+    virtual void onResponse(const HttpResponse& response) = 0;
+    // A throttled item inside a $batch response (the envelope itself succeeded).
+    virtual void onThrottled(std::chrono::milliseconds retryAfter) = 0;
+    virtual LimiterStats stats() const = 0;
+
+protected:
+    virtual void release() = 0;
+};
+
+std::shared_ptr<ConcurrencyLimiter> makeAdaptiveLimiter(const LimiterOptions& options, Logger logger);
+
+}  // namespace mfaphone
