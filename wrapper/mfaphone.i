@@ -66,9 +66,9 @@
 %unignore mfaphone::EventKind;
 %unignore mfaphone::EventKind::None;
 %unignore mfaphone::EventKind::Log;
-%unignore mfaphone::EventKind::Progress;
 %unignore mfaphone::EventKind::Result;
 %unignore mfaphone::EventKind::Error;
+%unignore mfaphone::EventKind::Decision;
 %unignore mfaphone::ErrorKind;
 %unignore mfaphone::ErrorKind::Internal;
 %unignore mfaphone::ErrorKind::InvalidInput;
@@ -77,14 +77,6 @@
 %unignore mfaphone::ErrorKind::Transport;
 %unignore mfaphone::ErrorKind::Cancelled;
 
-%unignore mfaphone::PhoneMethod;
-%unignore mfaphone::PhoneMethod::PhoneMethod;
-%unignore mfaphone::PhoneMethod::~PhoneMethod;
-%rename(Id) mfaphone::PhoneMethod::id;
-%rename(PhoneNumber) mfaphone::PhoneMethod::phoneNumber;
-%rename(PhoneType) mfaphone::PhoneMethod::phoneType;
-%rename(SmsSignInState) mfaphone::PhoneMethod::smsSignInState;
-
 %unignore mfaphone::Event;
 %unignore mfaphone::Event::Event;
 %unignore mfaphone::Event::~Event;
@@ -92,19 +84,8 @@
 %rename(Level) mfaphone::Event::level;
 %rename(Component) mfaphone::Event::component;
 %rename(Message) mfaphone::Event::message;
-%rename(Activity) mfaphone::Event::activity;
-%rename(Percent) mfaphone::Event::percent;
-%rename(Completed) mfaphone::Event::completed;
-%rename(Total) mfaphone::Event::total;
 %rename(Target) mfaphone::Event::target;
 %rename(Index) mfaphone::Event::index;
-// Vector members are read as copies (Methods()), never as views into the parent struct: a
-// view outlives nothing safely once the Event is reused or collected.
-%ignore mfaphone::Event::methods;
-%rename(Methods) mfaphone::Event::methodsCopy;
-%extend mfaphone::Event {
-    std::vector<mfaphone::PhoneMethod> methodsCopy() const { return $self->methods; }
-}
 %rename(ErrorKind) mfaphone::Event::errorKind;
 %rename(HttpStatus) mfaphone::Event::httpStatus;
 %rename(ErrorCode) mfaphone::Event::errorCode;
@@ -140,11 +121,29 @@
     std::vector<std::string> rolesCopy() const { return $self->roles; }
 }
 
+%unignore mfaphone::OperationStats;
+%unignore mfaphone::OperationStats::OperationStats;
+%unignore mfaphone::OperationStats::~OperationStats;
+%rename(Submitted) mfaphone::OperationStats::submitted;
+%rename(Completed) mfaphone::OperationStats::completed;
+%rename(Requests) mfaphone::OperationStats::requests;
+%rename(BatchItems) mfaphone::OperationStats::batchItems;
+%rename(Throttled) mfaphone::OperationStats::throttled;
+%rename(Retried) mfaphone::OperationStats::retried;
+%rename(InputCapacity) mfaphone::OperationStats::inputCapacity;
+%rename(InputPeak) mfaphone::OperationStats::inputPeak;
+%rename(HeldLimit) mfaphone::OperationStats::heldLimit;
+%rename(HeldPeak) mfaphone::OperationStats::heldPeak;
+%rename(EventPeak) mfaphone::OperationStats::eventPeak;
+
+// Every operation proxy implements IEngineOperation (module/Common): Finished, Cancel, Stats.
+%typemap(csinterfaces) mfaphone::Operation "global::System.IDisposable, global::MfaPhone.Commands.IEngineOperation"
 %unignore mfaphone::Operation;
 %unignore mfaphone::Operation::~Operation;
 %rename(NextEvent) mfaphone::Operation::nextEvent;
 %rename(Finished) mfaphone::Operation::finished;
 %rename(Cancel) mfaphone::Operation::cancel;
+%rename(Stats) mfaphone::Operation::stats;
 
 %unignore mfaphone::Session;
 %unignore mfaphone::Session::Session;
@@ -153,13 +152,17 @@
 %rename(Disconnect) mfaphone::Session::disconnect;
 %rename(Context) mfaphone::Session::context;
 %rename(SetLogLevel) mfaphone::Session::setLogLevel;
-%rename(GetPhoneMethods) mfaphone::Session::getPhoneMethods;
+%rename(ReadPhoneMethods) mfaphone::Session::readPhoneMethods;
 %rename(Version) mfaphone::Session::version;
 
 %include "mfaphone/events.hpp"
-%include "mfaphone/session.hpp"
+%include "mfaphone/operation.hpp"
 
 // Each further area of the facade (phone, sync, relay, ...) keeps its allow-list and its
-// %include of the public header in wrapper/<area>.i, included here, inside the allow-list.
+// %include of the public header in wrapper/<area>.i, included here, inside the allow-list
+// (before session.hpp, whose functions return the areas' operations).
+%include "methods.i"
+
+%include "mfaphone/session.hpp"
 
 %unignoreall

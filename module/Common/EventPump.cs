@@ -6,19 +6,17 @@ namespace MfaPhone.Commands
 {
     /// <summary>
     /// Drains an engine operation's events on the pipeline thread (the only thread allowed to
-    /// write to PowerShell) and writes logs, progress and errors; results go to the caller.
+    /// write to PowerShell) and writes logs and errors; results go to the caller. Bulk cmdlets
+    /// use <see cref="BulkPipeline{TItem}"/>, which feeds input too.
     /// </summary>
     internal sealed class EventPump
     {
         private const int PollMilliseconds = 100;
         private readonly PSCmdlet _cmdlet;
-        private readonly int _progressId;
-        private bool _progressShown;
 
-        internal EventPump(PSCmdlet cmdlet, int progressId = 1)
+        internal EventPump(PSCmdlet cmdlet)
         {
             _cmdlet = cmdlet;
-            _progressId = progressId;
         }
 
         /// <summary>The native LogLevel matching the cmdlet's -Verbose/-Debug and preference variables.</summary>
@@ -42,8 +40,7 @@ namespace MfaPhone.Commands
         /// <summary>
         /// Runs until the operation finishes. <paramref name="onResult"/> gets each Result event;
         /// <paramref name="onError"/> gets each non-terminating Error event. A terminating error
-        /// is thrown as its MfaPhoneException after the queue is drained. Progress events are
-        /// written as progress records.
+        /// is thrown as its MfaPhoneException after the queue is drained.
         /// </summary>
         internal void Run(Operation operation, Action<Event> onResult, Action<Event, MfaPhoneException> onError)
         {
@@ -60,10 +57,7 @@ namespace MfaPhone.Commands
                     switch (ev.Kind)
                     {
                         case EventKind.Log:
-                            WriteLog(ev);
-                            break;
-                        case EventKind.Progress:
-                            WriteProgress(ev);
+                            WriteLog(_cmdlet, ev);
                             break;
                         case EventKind.Result:
                             onResult(ev);
@@ -76,38 +70,20 @@ namespace MfaPhone.Commands
                     }
                 }
             }
-            CompleteProgress();
             if (terminating != null) throw terminating;
         }
 
-        private void WriteLog(Event ev)
+        /// <summary>Writes an engine log line to the stream of its level (pipeline thread only).</summary>
+        internal static void WriteLog(PSCmdlet cmdlet, Event ev)
         {
             string text = string.IsNullOrEmpty(ev.Component) ? ev.Message : ev.Component + ": " + ev.Message;
             switch (ev.Level)
             {
-                case LogLevel.Debug: _cmdlet.WriteDebug(text); break;
-                case LogLevel.Verbose: _cmdlet.WriteVerbose(text); break;
-                case LogLevel.Information: _cmdlet.WriteVerbose(text); break;
-                case LogLevel.Warning: _cmdlet.WriteWarning(text); break;
+                case LogLevel.Debug: cmdlet.WriteDebug(text); break;
+                case LogLevel.Verbose: cmdlet.WriteVerbose(text); break;
+                case LogLevel.Information: cmdlet.WriteVerbose(text); break;
+                case LogLevel.Warning: cmdlet.WriteWarning(text); break;
             }
-        }
-
-        private void WriteProgress(Event ev)
-        {
-            var record = new ProgressRecord(_progressId, string.IsNullOrEmpty(ev.Activity) ? "MfaPhone" : ev.Activity,
-                ev.Total > 0 ? $"{ev.Completed} of {ev.Total}" : (string.IsNullOrEmpty(ev.Message) ? "Working" : ev.Message))
-            {
-                PercentComplete = ev.Percent >= 0 ? Math.Min(100, ev.Percent) : -1,
-            };
-            _cmdlet.WriteProgress(record);
-            _progressShown = true;
-        }
-
-        private void CompleteProgress()
-        {
-            if (!_progressShown) return;
-            _cmdlet.WriteProgress(new ProgressRecord(_progressId, "MfaPhone", "Done") { RecordType = ProgressRecordType.Completed });
-            _progressShown = false;
         }
 
         /// <summary>The ErrorRecord for an engine error: stable id, category, target object.</summary>

@@ -8,7 +8,7 @@ namespace MfaPhone.Commands
     public abstract class MfaCmdlet : PSCmdlet
     {
         private readonly object _gate = new object();
-        private Operation _running;
+        private IEngineOperation _running;
 
         /// <summary>
         /// Tests only: runs after an operation started and before StopProcessing can see it,
@@ -108,6 +108,25 @@ namespace MfaPhone.Commands
                 {
                     lock (_gate) _running = null;
                 }
+            }
+        }
+
+        /// <summary>
+        /// Makes <paramref name="operation"/> the one Ctrl+C cancels (a bulk cmdlet's operation
+        /// lives across ProcessRecord calls). A stop that came first cancels it at once.
+        /// </summary>
+        internal void Track(IEngineOperation operation)
+        {
+            lock (_gate) _running = operation;
+            if (Stopping) operation.Cancel();
+        }
+
+        /// <summary>Forgets the tracked operation (it has ended or is about to be disposed).</summary>
+        internal void Untrack(IEngineOperation operation)
+        {
+            lock (_gate)
+            {
+                if (ReferenceEquals(_running, operation)) _running = null;
             }
         }
 

@@ -6,9 +6,9 @@ using System.Management.Automation;
 namespace MfaPhone.Commands
 {
     /// <summary>
-    /// Progress of one cmdlet call over all its items, however many engine operations (chunks of
-    /// pipeline input) it takes: a cumulative count, and percent and time remaining when the
-    /// total is known. Records are throttled (at most one per <see cref="MinimumInterval"/>);
+    /// Progress of one cmdlet call over all its items: a cumulative count, and percent and time
+    /// remaining when the total is known; the rate and the requests Graph throttled so far as the
+    /// current operation. Records are throttled (at most one per <see cref="MinimumInterval"/>);
     /// <see cref="Complete"/> writes the final Completed record. Pipeline thread only.
     /// </summary>
     internal sealed class ProgressTracker
@@ -20,6 +20,7 @@ namespace MfaPhone.Commands
         private readonly string _activity;
         private readonly string _unit;
         private readonly long _total;  // 0 when unknown (input streams from the pipeline)
+        private readonly Func<long> _throttled;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _lastWrite;
         private bool _shown;
@@ -27,8 +28,11 @@ namespace MfaPhone.Commands
 
         /// <param name="unit">What an item is, plural ("users").</param>
         /// <param name="total">How many items the call has, or null when they stream in.</param>
-        internal ProgressTracker(PSCmdlet cmdlet, int activityId, string activity, string unit, long? total)
+        /// <param name="throttled">Requests answered 429 so far (read only when a record is written).</param>
+        internal ProgressTracker(PSCmdlet cmdlet, int activityId, string activity, string unit, long? total,
+                                 Func<long> throttled = null)
         {
+            _throttled = throttled;
             _cmdlet = cmdlet;
             _activityId = activityId;
             _activity = activity;
@@ -70,6 +74,14 @@ namespace MfaPhone.Commands
                 ? string.Format(CultureInfo.InvariantCulture, "{0} of {1} {2}", Done, _total, _unit)
                 : string.Format(CultureInfo.InvariantCulture, "{0} {1}", Done, _unit);
             var record = new ProgressRecord(_activityId, _activity, status);
+            double seconds = elapsed.TotalSeconds;
+            string rate = seconds > 0
+                ? string.Format(CultureInfo.InvariantCulture, "{0:0.#} {1}/s", Done / seconds, _unit)
+                : "";
+            long throttled = _throttled?.Invoke() ?? 0;
+            record.CurrentOperation = throttled > 0
+                ? string.Format(CultureInfo.InvariantCulture, "{0}; {1} requests throttled (429)", rate, throttled)
+                : rate;
             if (_total > 0)
             {
                 long done = Math.Min(Done, _total);

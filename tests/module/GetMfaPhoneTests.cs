@@ -181,18 +181,18 @@ public sealed class GetMfaPhoneTests
     }
 
     [Fact]
-    public async Task ProgressCountsUpAcrossChunksOfPipelineInputAndCompletes()
+    public async Task ProgressCountsUpWhilePipelineInputStreamsAndCompletes()
     {
         using var ps = new PowerShellHarness();
         Assert.Null(ps.Run(_f.Connect()).Terminating);
-        // 150 users from the pipeline: a chunk of 100 read in ProcessRecord, 50 in EndProcessing.
+        // 150 users from the pipeline, read 20 to a $batch, one batch at a time, each taking 300 ms.
         string[] users = MixedUsers(150);
-        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:40" });
+        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:300" });
         PsResult r;
         var clock = Stopwatch.StartNew();
         try
         {
-            r = ps.Run("$args[0] | Get-MfaPhone -PhoneType mobile -ThrottleLimit 4 2>&1", (object)users);
+            r = ps.Run("$args[0] | Get-MfaPhone -PhoneType mobile -ThrottleLimit 1 2>&1", (object)users);
         }
         finally
         {
@@ -212,7 +212,7 @@ public sealed class GetMfaPhoneTests
         Assert.All(running, p => Assert.Equal(-1, p.PercentComplete));
         var counts = running.Select(p => long.Parse(Regex.Match(p.StatusDescription, @"^(\d+) users$").Groups[1].Value)).ToList();
         for (int i = 1; i < counts.Count; i++) Assert.True(counts[i] >= counts[i - 1], "progress went back: " + string.Join(",", counts));
-        Assert.Contains(counts, c => c > 100);  // the second chunk carries on from the first
+        Assert.Contains(counts, c => c > 100);  // counted across the whole stream
         // Throttled: about one record per 200 ms, not one per user.
         Assert.True(running.Count <= clock.ElapsedMilliseconds / 200 + 2, $"{running.Count} records in {clock.ElapsedMilliseconds} ms");
     }
@@ -223,11 +223,11 @@ public sealed class GetMfaPhoneTests
         using var ps = new PowerShellHarness();
         Assert.Null(ps.Run(_f.Connect()).Terminating);
         string[] users = MixedUsers(150);
-        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:40" });
+        await _f.Emulator.Control.SetFaultsAsync(new { latency = "fixed:300" });
         PsResult r;
         try
         {
-            r = ps.Run("Get-MfaPhone -UserId $args[0] -PhoneType mobile -ThrottleLimit 4 2>&1", (object)users);
+            r = ps.Run("Get-MfaPhone -UserId $args[0] -PhoneType mobile -ThrottleLimit 1 2>&1", (object)users);
         }
         finally
         {
@@ -248,6 +248,7 @@ public sealed class GetMfaPhoneTests
             previous = done;
             Assert.Equal((int)(done * 100 / 150), p.PercentComplete);
             Assert.True(p.SecondsRemaining >= 0, $"no time remaining at {done}");
+            Assert.Matches(@"^\d+(\.\d)? users/s$", p.CurrentOperation);  // the rate
         }
         var last = r.Progress[^1];
         Assert.Equal(ProgressRecordType.Completed, last.RecordType);
@@ -276,6 +277,8 @@ public sealed class GetMfaPhoneTests
             r.Output.Select(o => Prop(o, "PhoneType") + "|" + Prop(o, "PhoneNumber")).OrderBy(x => x, StringComparer.Ordinal));
         var retries = r.Verbose.Where(v => v.Contains("retrying") && v.Contains("429")).ToList();
         Assert.Equal(2, retries.Count);
+        // Progress tells how many requests Graph throttled.
+        Assert.Contains(r.Progress, p => p.CurrentOperation.EndsWith("; 2 requests throttled (429)"));
     }
 
     [Fact]

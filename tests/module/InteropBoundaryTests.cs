@@ -15,6 +15,7 @@ public sealed class InteropBoundaryTests
     {
         "Session", "Operation", "Event", "ContextInfo", "ConnectOptions", "PhoneMethod",
         "StringVector", "ByteVector", "PhoneMethodVector", "LogLevel", "EventKind",
+        "OperationStats", "PhoneMethodsOperation", "PhoneMethodsResult", "ReadOptions",
         "MfaPhoneNative", "MfaPhoneNativePINVOKE",
     };
 
@@ -60,8 +61,8 @@ public sealed class InteropBoundaryTests
         Assert.Equal("Injected.Role", ModuleReflection.Item(roles, 0));
         ((IDisposable)roles).Dispose();
 
-        // Event.Methods(): the same.
-        var ev = ModuleReflection.New(assembly, "MfaPhone.Native.Event");
+        // PhoneMethodsResult.Methods(): the same.
+        var ev = ModuleReflection.New(assembly, "MfaPhone.Native.PhoneMethodsResult");
         var methods = ModuleReflection.Call(ev, "Methods")!;
         Assert.True(ModuleReflection.OwnsMemory(methods));
         var method = ModuleReflection.New(assembly, "MfaPhone.Native.PhoneMethod");

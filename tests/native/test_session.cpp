@@ -2,6 +2,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/operation.hpp"
@@ -18,7 +19,21 @@ const std::string kSecret = "Zm9v~secret.VALUE";
 struct FakeCloud {
     TestServer s;
     std::atomic<int> tokenRequests{0};
+    std::atomic<int> batches{0};
+    std::atomic<int> batchItems{0};
     std::atomic<bool> secretRevoked{false};
+
+    // The phoneMethods answer for a user: status and JSON body.
+    static std::pair<int, std::string> phoneMethods(const std::string& user) {
+        if (user == "nobody@contoso.com")
+            return {
+                404,
+                R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist."}})"};
+        return {200, R"({"value":[{"id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+46 70123456)" +
+                         std::to_string(user.size() % 10) +
+                         R"(","phoneType":"mobile","smsSignInState":"notEnabled"}]})"};
+    }
+
     FakeCloud() {
         s.server.Post("/contoso.onmicrosoft.com/oauth2/v2.0/token", [this](const httplib::Request& req,
                                                                            httplib::Response& res) {
@@ -33,33 +48,40 @@ struct FakeCloud {
             res.set_content(R"({"token_type":"Bearer","expires_in":3599,"access_token":"eyJ.e30.sig"})",
                             "application/json");
         });
-        s.server.Get(R"(/v1\.0/users/([^/]+)/authentication/phoneMethods)", [](const httplib::Request& req,
-                                                                               httplib::Response& res) {
-            std::string user = req.matches[1];
+        s.server.Post(R"(/v1\.0/\$batch)", [this](const httplib::Request& req, httplib::Response& res) {
+            ++batches;
             if (req.get_header_value("Authorization") != "Bearer eyJ.e30.sig") {
                 res.status = 401;
                 return;
             }
-            if (user.rfind("revoked", 0) == 0) {
-                res.status = 401;
-                res.set_content(
-                    R"({"error":{"code":"InvalidAuthenticationToken","message":"Token revoked."}})",
-                    "application/json");
-                return;
+            auto body = nlohmann::json::parse(req.body);
+            // A revoked token fails the whole batch (the items share the envelope's token).
+            for (const auto& item : body["requests"]) {
+                if (item["url"].get<std::string>().find("/users/revoked") == 0) {
+                    res.status = 401;
+                    res.set_content(
+                        R"({"error":{"code":"InvalidAuthenticationToken","message":"Token revoked."}})",
+                        "application/json");
+                    return;
+                }
             }
-            if (user == "nobody@contoso.com") {
-                res.status = 404;
-                res.set_header("request-id", "rid-404");
-                res.set_content(
-                    R"({"error":{"code":"Request_ResourceNotFound","message":"Resource 'nobody@contoso.com' does not exist."}})",
-                    "application/json");
-                return;
+            auto responses = nlohmann::json::array();
+            for (const auto& item : body["requests"]) {
+                ++batchItems;
+                std::string url = item["url"];
+                const std::string prefix = "/users/", suffix = "/authentication/phoneMethods";
+                std::string user = httplib::detail::decode_url(
+                    url.substr(prefix.size(), url.size() - prefix.size() - suffix.size()), false);
+                auto [status, text] = phoneMethods(user);
+                nlohmann::json r = {
+                    {"id", item["id"]}, {"status", status}, {"body", nlohmann::json::parse(text)}};
+                r["headers"] = {{"Content-Type", "application/json"}};
+                if (status == 404) r["headers"]["request-id"] = "rid-404";
+                responses.push_back(r);
             }
-            res.set_content(
-                R"({"value":[{"id":"3179e48a-750b-4051-897c-87b9720928f7","phoneNumber":"+46 70123456)" +
-                    std::to_string(user.size() % 10) +
-                    R"(","phoneType":"mobile","smsSignInState":"notEnabled"}]})",
-                "application/json");
+            // Answers come in any order: reverse them.
+            std::reverse(responses.begin(), responses.end());
+            res.set_content(nlohmann::json{{"responses", responses}}.dump(), "application/json");
         });
         s.start();
     }
@@ -85,6 +107,34 @@ std::vector<Event> drain(Operation& op) {
     return events;
 }
 
+struct Read {
+    std::vector<Event> events;
+    std::map<long long, PhoneMethodsResult> results;
+    std::map<long long, Event> errors;
+};
+
+// Submits every user (draining events whenever the input is full), closes, reads to the end.
+Read readAll(PhoneMethodsOperation& op, const std::vector<std::string>& users) {
+    Read out;
+    Event e;
+    PhoneMethodsResult r;
+    auto take = [&](int timeoutMs) {
+        while (op.nextEvent(e, r, timeoutMs)) {
+            out.events.push_back(e);
+            if (e.kind == EventKind::Result) out.results[e.index] = r;
+            if (e.kind == EventKind::Error && !e.terminating) out.errors[e.index] = e;
+            timeoutMs = 0;
+        }
+    };
+    for (const auto& user : users) {
+        while (!op.submit(user, 20)) take(0);
+        take(0);
+    }
+    op.close();
+    for (int i = 0; i < 2000 && !op.finished(); ++i) take(50);
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("connect then read phone methods of several users through the session", "[session]") {
@@ -104,18 +154,17 @@ TEST_CASE("connect then read phone methods of several users through the session"
     CHECK(info.tokenExpiresOn > 0);
 
     std::vector<std::string> users = {"a@contoso.com", "nobody@contoso.com", "abc@contoso.com"};
-    auto op = session.getPhoneMethods(users, 4);
-    auto events = drain(*op);
-    std::map<long long, Event> results, errors;
-    for (const auto& e : events) {
-        if (e.kind == EventKind::Result) results[e.index] = e;
-        if (e.kind == EventKind::Error) errors[e.index] = e;
-    }
+    ReadOptions options;
+    options.maxConcurrency = 4;
+    auto op = session.readPhoneMethods(options);
+    auto read = readAll(*op, users);
+    auto& results = read.results;
+    auto& errors = read.errors;
     REQUIRE(results.size() == 2);
-    CHECK(results[0].target == "a@contoso.com");
+    CHECK(results[0].user == "a@contoso.com");
     REQUIRE(results[0].methods.size() == 1);
     CHECK(results[0].methods[0].phoneNumber == "+46 701234563");
-    CHECK(results[2].target == "abc@contoso.com");
+    CHECK(results[2].user == "abc@contoso.com");
     REQUIRE(errors.size() == 1);
     const Event& err = errors[1];
     CHECK(err.target == "nobody@contoso.com");
@@ -125,6 +174,34 @@ TEST_CASE("connect then read phone methods of several users through the session"
     CHECK(err.requestId == "rid-404");
     CHECK_FALSE(err.terminating);
     CHECK(cloud.tokenRequests == 1);  // one token serves every request
+    CHECK(cloud.batches == 1);        // three users, one $batch
+    CHECK(cloud.batchItems == 3);
+    CHECK(op->stats().completed == 3);
+}
+
+TEST_CASE("thousands of users stream through a session in bounded memory", "[session][stream]") {
+    FakeCloud cloud;
+    Session session;
+    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    std::vector<std::string> users;
+    for (int i = 0; i < 5000; ++i) users.push_back("user" + std::to_string(i) + "@contoso.com");
+    ReadOptions options;
+    options.maxConcurrency = 4;
+    auto op = session.readPhoneMethods(options);
+    auto read = readAll(*op, users);
+    CHECK(read.results.size() == users.size());
+    CHECK(read.errors.empty());
+    CHECK(read.results[4999].user == "user4999@contoso.com");
+    OperationStats stats = op->stats();
+    CHECK(stats.submitted == 5000);
+    CHECK(stats.completed == 5000);
+    // Whatever the number of users, the engine holds no more than its limits.
+    CHECK(stats.inputPeak <= stats.inputCapacity);
+    CHECK(stats.heldPeak <= stats.heldLimit);
+    CHECK(stats.heldLimit < 5000);
+    CHECK(cloud.batchItems == 5000);
+    // Requests were packed: at least 20 per batch on average, less the partly filled ones.
+    CHECK(cloud.batches <= 5000 / 20 + 50);
 }
 
 TEST_CASE("a wrong secret ends the connect operation with an auth error", "[session][secrets]") {
@@ -147,7 +224,7 @@ TEST_CASE("a wrong secret ends the connect operation with an auth error", "[sess
 
 TEST_CASE("operations need a connection and valid input", "[session]") {
     Session session;
-    CHECK_THROWS_AS(session.getPhoneMethods({"a@contoso.com"}, 1), InvalidInputError);
+    CHECK_THROWS_AS(session.readPhoneMethods(ReadOptions{}), InvalidInputError);
     ConnectOptions o;
     o.tenantId = "t";
     o.clientId = "c";
@@ -174,7 +251,7 @@ TEST_CASE("shared components log to the operation whose thread logs, at its leve
     shared.log(LogLevel::Warning, "http", "nowhere");
     auto collect = [](OperationState& op, std::vector<std::string>& out) {
         Event e;
-        while (op.pop(e, 0)) out.push_back(e.component + ": " + e.message);
+        while (op.pop(e, nullptr, 0)) out.push_back(e.component + ": " + e.message);
     };
     collect(opA, a);
     collect(opB, b);
@@ -189,7 +266,7 @@ TEST_CASE("a failed connect leaves no earlier connection active", "[session]") {
     REQUIRE(session.context().connected);
     drain(*session.connectWithClientSecret(cloud.options(), bytes("wrong")));
     CHECK_FALSE(session.context().connected);
-    CHECK_THROWS_AS(session.getPhoneMethods({"a@contoso.com"}, 1), InvalidInputError);
+    CHECK_THROWS_AS(session.readPhoneMethods(ReadOptions{}), InvalidInputError);
 }
 
 TEST_CASE("a sign-in failure in the middle of an operation is reported once and stops it", "[session]") {
@@ -199,7 +276,10 @@ TEST_CASE("a sign-in failure in the middle of an operation is reported once and 
     cloud.secretRevoked = true;  // the next token request fails
     std::vector<std::string> users;
     for (int i = 0; i < 30; ++i) users.push_back("revoked" + std::to_string(i) + "@contoso.com");
-    auto events = drain(*session.getPhoneMethods(users, 4));
+    ReadOptions options;
+    options.maxConcurrency = 4;
+    auto op = session.readPhoneMethods(options);
+    auto events = readAll(*op, users).events;
     int terminating = 0, cancelled = 0, results = 0;
     for (const auto& e : events) {
         if (e.kind == EventKind::Error && e.terminating) {

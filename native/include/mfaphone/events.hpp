@@ -1,9 +1,10 @@
-// Events: what the engine reports to its caller. Engine threads push them on an EventQueue; the
-// caller (the PowerShell pipeline thread) pulls them with Operation::nextEvent and writes them.
+// Events: what the engine reports to its caller. Engine threads queue them on an operation; the
+// caller (the PowerShell pipeline thread) pulls them with nextEvent and writes them. An event is
+// the envelope (log line, error, or "a result is ready"); the result itself is a type of its
+// operation's family (methods.hpp, sync.hpp), handed out next to the event.
 #pragma once
 
 #include <string>
-#include <vector>
 
 namespace mfaphone {
 
@@ -12,16 +13,9 @@ enum class LogLevel { Debug = 0, Verbose = 1, Information = 2, Warning = 3, None
 enum class EventKind {
     None = 0,
     Log = 1,       // level, component, message
-    Progress = 2,  // activity, message (status), percent, completed, total
-    Result = 3,    // target + payload fields of the operation
-    Error = 4,     // target + error fields; terminating says whether the whole operation stopped
-};
-
-struct PhoneMethod {
-    std::string id;
-    std::string phoneNumber;
-    std::string phoneType;
-    std::string smsSignInState;
+    Result = 2,    // index + target; the family's result object is filled alongside
+    Error = 3,     // index + target + error fields; terminating says whether the operation stopped
+    Decision = 4,  // index + target; the operation waits for the caller to decide on a plan
 };
 
 struct Event {
@@ -30,17 +24,10 @@ struct Event {
     std::string component;
     std::string message;
 
-    // Progress
-    std::string activity;
-    int percent = -1;
-    long long completed = 0;
-    long long total = 0;
-
-    // Result / Error: which input item this event is about, as the caller gave it, and its
-    // position in the input (-1 when the event is not about one item).
+    // Result / Error / Decision: which input item this event is about, as the caller gave it,
+    // and its position in the input (the order of submission; -1 when not about one item).
     std::string target;
     long long index = -1;
-    std::vector<PhoneMethod> methods;
 
     // Error
     int errorKind = 0;  // an mfaphone::ErrorKind value

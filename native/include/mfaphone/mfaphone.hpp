@@ -4,5 +4,7 @@
 #include "mfaphone/context.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/events.hpp"
+#include "mfaphone/methods.hpp"
+#include "mfaphone/operation.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"

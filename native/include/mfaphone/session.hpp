@@ -1,5 +1,6 @@
 // The facade the PowerShell module calls through SWIG: a Session (sign-in state, transport,
-// token cache) that starts Operations; each Operation runs on engine threads and queues Events.
+// token cache, the executor its operations share) that starts Operations; each Operation runs
+// on the session's engine threads and queues Events.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,8 @@
 #include <vector>
 
 #include "mfaphone/events.hpp"
+#include "mfaphone/methods.hpp"
+#include "mfaphone/operation.hpp"
 
 namespace mfaphone {
 
@@ -33,28 +36,6 @@ struct ContextInfo {
     std::vector<std::string> roles;
 };
 
-class OperationState;
-
-// A running piece of engine work. Pull its events until nextEvent returns false.
-class Operation {
-public:
-    explicit Operation(std::shared_ptr<OperationState> state);
-    ~Operation();
-    Operation(const Operation&) = delete;
-    Operation& operator=(const Operation&) = delete;
-
-    // Waits up to timeoutMs for the next event. Returns true and fills `event` when one is
-    // available; returns false with event.kind == None when the wait timed out, or when the
-    // operation finished and every event has been read (then finished() is true).
-    bool nextEvent(Event& event, int timeoutMs);
-    bool finished() const;
-    // Requests cancellation; the engine stops promptly and reports a terminating Cancelled error.
-    void cancel();
-
-private:
-    std::shared_ptr<OperationState> m_state;
-};
-
 class SessionImpl;
 
 class Session {
@@ -73,10 +54,10 @@ public:
     // The most detailed LogLevel that later operations report as Log events.
     void setLogLevel(int level);
 
-    // Lists each user's phone methods, up to maxConcurrency requests at a time. One Result
-    // event per user (target = the user as given), or one Error event for that user; the caller
-    // counts those for progress, across as many operations as it splits its input into.
-    std::shared_ptr<Operation> getPhoneMethods(const std::vector<std::string>& users, int maxConcurrency);
+    // Starts reading phone methods: submit users to the operation, then close it. One Result
+    // event per user (target = the user as given), or one non-terminating Error event for that
+    // user. Runs on the session's executor, through $batch.
+    std::shared_ptr<PhoneMethodsOperation> readPhoneMethods(const ReadOptions& options);
 
     // Version of the native core, for diagnostics.
     static std::string version();

@@ -52,6 +52,8 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
             impl->transport = transport;
             impl->tokens = tokens;
             impl->graph = graph;
+            impl->executor = std::make_shared<Executor>();
+            impl->batch = std::make_shared<BatchClient>(graph, shared);
             impl->info = info;
         }
         Event done;
@@ -67,6 +69,8 @@ void Session::setLogLevel(int level) { m_impl->logLevel = level; }
 void Session::disconnect() {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->graph.reset();
+    m_impl->batch.reset();
+    m_impl->executor.reset();
     m_impl->tokens.reset();
     m_impl->transport.reset();
     m_impl->info = ContextInfo{};

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "mfaphone/events.hpp"
 #include "mfaphone/internal/auth.hpp"
 #include "mfaphone/internal/http.hpp"
+#include "mfaphone/methods.hpp"
 
 namespace mfaphone {
 
