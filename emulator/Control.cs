@@ -224,7 +224,10 @@ public static class Control
         g.MapPost("/clock", async (HttpContext ctx) =>
         {
             var body = await ReadJson(ctx);
-            emu.Clock.Advance(TimeSpan.FromSeconds(body.Num("advanceSeconds") ?? 0));
+            double by = body.Num("advanceSeconds") ?? 0;
+            if (double.IsNaN(by) || double.IsInfinity(by) || by > TimeSpan.MaxValue.TotalSeconds / 4)
+                throw new ArgumentException("advanceSeconds must be a finite number of seconds");
+            emu.Clock.Advance(TimeSpan.FromSeconds(by));
             return Ok(new JsonObject { ["now"] = emu.Clock.UtcNow.ToString("o"), ["offsetSeconds"] = emu.Clock.Offset.TotalSeconds });
         }).WithDisplayName("clock.advance");
 
