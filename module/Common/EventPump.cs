@@ -125,6 +125,9 @@ namespace MfaPhone.Commands
                 case MfaPhoneAuthenticationException _: return ErrorCategory.AuthenticationError;
                 case MfaPhoneTransportException _: return ErrorCategory.ConnectionError;
                 case MfaPhoneCancelledException _: return ErrorCategory.OperationStopped;
+                // Retrying ended: still throttled after every wait the run allowed, or the service kept failing.
+                case MfaPhoneRequestException r when r.Code == NativeErrors.RetriesExhaustedCode:
+                    return r.HttpStatus == 429 ? ErrorCategory.LimitsExceeded : ErrorCategory.ConnectionError;
                 case MfaPhoneRequestException r when r.HttpStatus == 404: return ErrorCategory.ObjectNotFound;
                 case MfaPhoneRequestException r when r.HttpStatus == 403 || r.HttpStatus == 401: return ErrorCategory.PermissionDenied;
                 case MfaPhoneRequestException r when r.HttpStatus == 429: return ErrorCategory.LimitsExceeded;

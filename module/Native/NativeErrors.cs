@@ -69,6 +69,10 @@ namespace MfaPhone.Native
         // Values of mfaphone::ErrorKind.
         internal const int Internal = 0, InvalidInput = 1, Auth = 2, RequestFailed = 3, Transport = 4, Cancelled = 5;
 
+        /// <summary>The code of a RequestFailed error raised when retrying a request ended without an
+        /// answer (mfaphone::RetriesExhaustedError): still throttled, or the service kept failing.</summary>
+        internal const string RetriesExhaustedCode = "retriesExhausted";
+
         /// <summary>Maps a native error (from the SWIG exception callback or an Error event) to its managed type.</summary>
         internal static MfaPhoneException Create(int kind, string message, int status, string code, string requestId)
         {

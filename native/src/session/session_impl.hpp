@@ -8,6 +8,7 @@
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/auth.hpp"
 #include "mfaphone/internal/graph.hpp"
+#include "mfaphone/internal/limiter.hpp"
 #include "mfaphone/session.hpp"
 
 namespace mfaphone {
@@ -22,6 +23,8 @@ public:
     std::shared_ptr<Transport> transport;
     std::shared_ptr<TokenCache> tokens;
     std::shared_ptr<GraphClient> graph;
+    // Graph throttles per app and tenant: one limiter bounds every operation of the session.
+    std::shared_ptr<ConcurrencyLimiter> limiter;
     std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
 
     std::shared_ptr<GraphClient> requireGraph() {
