@@ -489,3 +489,351 @@ TEST_CASE("plan: every combination of managed types, current state, desired valu
     CHECK(failures.empty());
     CHECK(plans > 20000);
 }
+
+TEST_CASE("plan: mobile is added before alternateMobile, which depends on it", "[plan]") {
+    UserPhoneState user = userIn();
+    user.desired = {{PhoneType::AlternateMobile, "073-111 22 33"}, {PhoneType::Mobile, "070-123 45 67"}};
+    // The options list alternateMobile first: the writes still add mobile first.
+    const Plan plan = planPhoneChanges(user, manage({PhoneType::AlternateMobile, PhoneType::Mobile}));
+    CHECK(describe(plan) == "Create mobile, Create alternateMobile<-0");
+    CHECK(plan.writes[0].phoneNumber == "+46 701234567");
+    CHECK(plan.writes[1].phoneNumber == "+46 731112233");
+    CHECK(plan.writes[0].methodId.empty());
+    CHECK(plan.changes[0].type == PhoneType::AlternateMobile);
+    CHECK(plan.writes[1].change == 0);
+    CHECK(plan.writes[0].change == 1);
+}
+
+TEST_CASE("plan: alternateMobile needs a mobile that exists or is added", "[plan]") {
+    UserPhoneState user = userIn();
+    user.desired = {{PhoneType::AlternateMobile, "073-111 22 33"}};
+    SECTION("no mobile, mobile not managed") {
+        const Plan plan = planPhoneChanges(user, manage({PhoneType::AlternateMobile}));
+        CHECK(plan.changes[0].action == PlanAction::Skip);
+        CHECK(plan.changes[0].reasonCode == PlanReason::AlternateNeedsMobile);
+        CHECK(plan.changes[0].reason.find("mobile number first") != std::string::npos);
+        CHECK(plan.changes[0].desired == "+46 731112233");
+        CHECK(plan.changes[0].after.empty());
+        CHECK(plan.writes.empty());
+    }
+    SECTION("an existing mobile that is not managed is enough, and nothing waits for it") {
+        user.current = {method(PhoneType::Mobile, "+46 700000001")};
+        const Plan plan = planPhoneChanges(user, manage({PhoneType::AlternateMobile}));
+        CHECK(describe(plan) == "Create alternateMobile");
+    }
+    SECTION("a mobile whose source is invalid is not added, so neither is alternateMobile") {
+        user.desired.push_back({PhoneType::Mobile, "n/a"});
+        const Plan plan = planPhoneChanges(user, manage({PhoneType::Mobile, PhoneType::AlternateMobile}));
+        CHECK(changeFor(plan, PhoneType::Mobile).reasonCode == PlanReason::InvalidSource);
+        CHECK(changeFor(plan, PhoneType::AlternateMobile).reasonCode == PlanReason::AlternateNeedsMobile);
+        CHECK(plan.writes.empty());
+    }
+    SECTION("a mobile with an empty source is not added") {
+        user.desired.push_back({PhoneType::Mobile, ""});
+        const Plan plan = planPhoneChanges(user, manage({PhoneType::Mobile, PhoneType::AlternateMobile}));
+        CHECK(changeFor(plan, PhoneType::Mobile).reasonCode == PlanReason::NothingToSet);
+        CHECK(changeFor(plan, PhoneType::AlternateMobile).reasonCode == PlanReason::AlternateNeedsMobile);
+    }
+    SECTION("an existing alternateMobile without a mobile (left over) is still updated in place") {
+        user.current = {method(PhoneType::AlternateMobile, "+46 739998877")};
+        const Plan plan = planPhoneChanges(user, manage({PhoneType::AlternateMobile}));
+        CHECK(describe(plan) == "Patch alternateMobile");
+    }
+}
+
+TEST_CASE("plan: alternateMobile is removed before mobile, which depends on it", "[plan]") {
+    UserPhoneState user = userIn();
+    user.current = {method(PhoneType::Mobile, "+46 701234567"),
+                    method(PhoneType::AlternateMobile, "+46 731112233")};
+    user.desired = {{PhoneType::Mobile, ""}, {PhoneType::AlternateMobile, ""}};
+    PlanOptions options = manage({PhoneType::Mobile, PhoneType::AlternateMobile});
+    options.removeWhenSourceEmpty = true;
+    const Plan plan = planPhoneChanges(user, options);
+    CHECK(describe(plan) == "Delete alternateMobile, Delete mobile<-0");
+    CHECK(plan.writes[0].methodId == phoneMethodId(PhoneType::AlternateMobile));
+    CHECK(plan.writes[1].methodId == phoneMethodId(PhoneType::Mobile));
+    CHECK(changeFor(plan, PhoneType::Mobile).after.empty());
+    CHECK(changeFor(plan, PhoneType::Mobile).before == "+46 701234567");
+}
+
+TEST_CASE("plan: mobile is never removed while an alternateMobile stays", "[plan]") {
+    UserPhoneState user = userIn();
+    user.current = {method(PhoneType::Mobile, "+46 701234567"),
+                    method(PhoneType::AlternateMobile, "+46 731112233")};
+    user.desired = {{PhoneType::Mobile, ""}};
+    PlanOptions options = manage({PhoneType::Mobile});
+    options.removeWhenSourceEmpty = true;
+    SECTION("alternateMobile not managed") {
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.changes[0].action == PlanAction::Skip);
+        CHECK(plan.changes[0].reasonCode == PlanReason::MobileNeededByAlternate);
+        CHECK(plan.changes[0].reason.find("Remove the alternate mobile number too") != std::string::npos);
+        CHECK(plan.changes[0].after == "+46 701234567");
+        CHECK(plan.writes.empty());
+    }
+    SECTION("alternateMobile managed and kept") {
+        options = manage({PhoneType::Mobile, PhoneType::AlternateMobile});
+        options.removeWhenSourceEmpty = true;
+        user.desired.push_back({PhoneType::AlternateMobile, "073-111 22 33"});
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(changeFor(plan, PhoneType::Mobile).reasonCode == PlanReason::MobileNeededByAlternate);
+        CHECK(changeFor(plan, PhoneType::AlternateMobile).reasonCode == PlanReason::InSync);
+        CHECK(plan.writes.empty());
+    }
+    SECTION("alternateMobile's removal refused because it is the default method") {
+        options = manage({PhoneType::Mobile, PhoneType::AlternateMobile});
+        options.removeWhenSourceEmpty = true;
+        user.defaultMethod = "voiceAlternateMobile";
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(changeFor(plan, PhoneType::AlternateMobile).reasonCode == PlanReason::DefaultMethod);
+        CHECK(changeFor(plan, PhoneType::Mobile).reasonCode == PlanReason::MobileNeededByAlternate);
+        CHECK(plan.writes.empty());
+    }
+    SECTION("alternateMobile added in the same plan keeps mobile, which is then not waited for") {
+        user.current = {method(PhoneType::Mobile, "+46 701234567")};
+        options = manage({PhoneType::Mobile, PhoneType::AlternateMobile});
+        options.removeWhenSourceEmpty = true;
+        user.desired.push_back({PhoneType::AlternateMobile, "073-111 22 33"});
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(changeFor(plan, PhoneType::Mobile).reasonCode == PlanReason::MobileNeededByAlternate);
+        CHECK(describe(plan) == "Create alternateMobile");
+    }
+}
+
+TEST_CASE("plan: the default MFA method is never deleted blindly", "[plan]") {
+    UserPhoneState user = userIn();
+    user.current = {method(PhoneType::Mobile, "+46 701234567"), method(PhoneType::Office, "+46 812345678")};
+    user.desired = {{PhoneType::Mobile, ""}, {PhoneType::Office, ""}};
+    PlanOptions options = manage({PhoneType::Mobile, PhoneType::Office});
+    options.removeWhenSourceEmpty = true;
+
+    SECTION("unknown default: nothing is written until it is read") {
+        user.defaultMethodKnown = false;
+        user.defaultMethod.clear();
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.needsDefaultMethod);
+        CHECK(plan.writes.empty());
+        CHECK(changeFor(plan, PhoneType::Mobile).action == PlanAction::Remove);
+        CHECK(changeFor(plan, PhoneType::Mobile).needsDefaultMethod);
+        CHECK(changeFor(plan, PhoneType::Mobile).reason.find("default MFA method") != std::string::npos);
+    }
+    SECTION("unknown default and a removal next to an update: still nothing written") {
+        user.defaultMethodKnown = false;
+        user.desired = {{PhoneType::Mobile, "070-765 43 21"}, {PhoneType::Office, ""}};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.needsDefaultMethod);
+        CHECK(plan.writes.empty());
+        CHECK(changeFor(plan, PhoneType::Mobile).action == PlanAction::Update);
+        CHECK_FALSE(changeFor(plan, PhoneType::Mobile).needsDefaultMethod);
+    }
+    SECTION("unknown default without a removal needs no check") {
+        user.defaultMethodKnown = false;
+        user.desired = {{PhoneType::Mobile, "070-765 43 21"}, {PhoneType::Office, "08-123 456 78"}};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK_FALSE(plan.needsDefaultMethod);
+        CHECK(describe(plan) == "Patch mobile");
+    }
+    SECTION("known default that is no phone method: both go") {
+        user.defaultMethod = "oath";
+        CHECK(describe(planPhoneChanges(user, options)) == "Delete mobile, Delete office");
+    }
+    for (const char* mobileDefault : {"sms", "voiceMobile"}) {
+        SECTION(std::string("default ") + mobileDefault + ": mobile stays with advice") {
+            user.defaultMethod = mobileDefault;
+            const Plan plan = planPhoneChanges(user, options);
+            const PlannedChange& mobile = changeFor(plan, PhoneType::Mobile);
+            CHECK(mobile.action == PlanAction::Skip);
+            CHECK(mobile.reasonCode == PlanReason::DefaultMethod);
+            CHECK(mobile.reason.find("Change the user's default sign-in method first") != std::string::npos);
+            CHECK(mobile.after == mobile.before);
+            CHECK(describe(plan) == "Delete office");
+        }
+    }
+    SECTION("default voiceOffice: office stays") {
+        user.defaultMethod = "voiceOffice";
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(changeFor(plan, PhoneType::Office).reasonCode == PlanReason::DefaultMethod);
+        CHECK(describe(plan) == "Delete mobile");
+    }
+    SECTION("a default method is updated in place without any check") {
+        user.defaultMethod = "sms";
+        user.desired = {{PhoneType::Mobile, "070-765 43 21"}, {PhoneType::Office, "08-123 456 78"}};
+        CHECK(describe(planPhoneChanges(user, options)) == "Patch mobile");
+    }
+}
+
+TEST_CASE("plan: a masked current number is never compared as whole", "[plan][masked]") {
+    UserPhoneState user = userIn();
+    // What Graph shows a delegated Authentication Administrator: the last two digits match the
+    // source's, which proves nothing.
+    user.current = {method(PhoneType::Mobile, "+46 XXXXXXX67")};
+    user.desired = {{PhoneType::Mobile, "070-123 45 67"}};
+    const Plan plan = planPhoneChanges(user, PlanOptions{});
+    const PlannedChange& change = plan.changes[0];
+    CHECK(change.action == PlanAction::Skip);
+    CHECK(change.reasonCode == PlanReason::CurrentMasked);
+    CHECK(change.reason.find("app-only identity") != std::string::npos);
+    CHECK(change.before == "+46 XXXXXXX67");
+    CHECK(change.after == "+46 XXXXXXX67");
+    CHECK(change.desired == "+46 701234567");
+    CHECK(plan.writes.empty());
+}
+
+TEST_CASE("plan: an invalid desired number is skipped with the normaliser's reason", "[plan]") {
+    UserPhoneState user = userIn("");
+    user.current = {method(PhoneType::Mobile, "+46 701234567")};
+    user.desired = {{PhoneType::Mobile, "070-765 43 21"}};  // national, and the user has no usage location
+    const Plan plan = planPhoneChanges(user, PlanOptions{});
+    CHECK(plan.changes[0].action == PlanAction::Skip);
+    CHECK(plan.changes[0].reasonCode == PlanReason::InvalidSource);
+    CHECK(plan.changes[0].reason.find(normalizePhoneNumber("070-765 43 21").reason) != std::string::npos);
+    CHECK(plan.changes[0].desired.empty());
+    CHECK(plan.writes.empty());
+}
+
+TEST_CASE("plan: the default region wins over the usage location", "[plan]") {
+    UserPhoneState user = userIn("US");
+    user.desired = {{PhoneType::Mobile, "06 12 34 56 78"}};
+    PlanOptions options;
+    CHECK(planPhoneChanges(user, options).changes[0].action == PlanAction::Skip);  // not a US number
+    options.defaultRegion = "FR";
+    const Plan plan = planPhoneChanges(user, options);
+    CHECK(describe(plan) == "Create mobile");
+    CHECK(plan.writes[0].phoneNumber == "+33 612345678");
+}
+
+TEST_CASE("plan: updates are PATCHes in place on the method's own id; types never change", "[plan]") {
+    UserPhoneState user = userIn();
+    user.current = {PhoneMethod{"custom-id", "+46 707654321", "mobile", "notEnabled"},
+                    method(PhoneType::Office, "+46 701234567")};
+    user.desired = {{PhoneType::Mobile, "070-123 45 67"}};  // the office's number, wanted as mobile
+    const Plan plan = planPhoneChanges(user, PlanOptions{});
+    CHECK(describe(plan) == "Patch mobile");
+    CHECK(plan.writes[0].methodId == "custom-id");
+    CHECK(plan.writes[0].phoneNumber == "+46 701234567");
+
+    // No mobile yet: the office number is left alone and a mobile is added.
+    user.current = {method(PhoneType::Office, "+46 701234567")};
+    CHECK(describe(planPhoneChanges(user, PlanOptions{})) == "Create mobile");
+}
+
+TEST_CASE("plan: numbers are compared once normalised", "[plan]") {
+    UserPhoneState user = userIn();
+    user.desired = {{PhoneType::Mobile, "+46 (0)70-123 45 67"}};
+    // Graph always answers in its own format, but an older write may have stored another shape.
+    user.current = {method(PhoneType::Mobile, "+46 70 123 45 67")};
+    CHECK(planPhoneChanges(user, PlanOptions{}).changes[0].reasonCode == PlanReason::InSync);
+    // A current number that does not normalise (a fictional range) is compared as text.
+    user.current = {method(PhoneType::Mobile, "+1 5555551234")};
+    CHECK(planPhoneChanges(user, PlanOptions{}).changes[0].reasonCode == PlanReason::Differs);
+}
+
+TEST_CASE("plan: SMS sign-in is a step on mobile where asked", "[plan][sms]") {
+    UserPhoneState user = userIn();
+    user.desired = {{PhoneType::Mobile, "070-123 45 67"}};
+    PlanOptions options;
+    options.smsSignIn = SmsSignInMode::Enable;
+    SECTION("after an add") {
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(describe(plan) == "Create mobile, EnableSms mobile<-0");
+        CHECK(plan.writes[1].methodId == phoneMethodId(PhoneType::Mobile));
+        CHECK(plan.changes[0].smsSignIn == SmsSignInMode::Enable);
+    }
+    SECTION("after an update, disabling") {
+        options.smsSignIn = SmsSignInMode::Disable;
+        user.current = {method(PhoneType::Mobile, "+46 707654321", "ready")};
+        CHECK(describe(planPhoneChanges(user, options)) == "Patch mobile, DisableSms mobile<-0");
+    }
+    SECTION("on its own when the number is in sync") {
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "notEnabled")};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.changes[0].action == PlanAction::NoChange);
+        CHECK(describe(plan) == "EnableSms mobile");
+    }
+    SECTION("not when it is already in the wanted state") {
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        CHECK(planPhoneChanges(user, options).writes.empty());
+        options.smsSignIn = SmsSignInMode::Disable;
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "notEnabled")};
+        CHECK(planPhoneChanges(user, options).writes.empty());
+    }
+    SECTION("Keep never touches it") {
+        options.smsSignIn = SmsSignInMode::Keep;
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        CHECK(planPhoneChanges(user, options).writes.empty());
+        user.current.clear();
+        CHECK(describe(planPhoneChanges(user, options)) == "Create mobile");
+    }
+    for (const char* blocked : {"notAllowedByPolicy", "notSupported", "phoneNumberNotUnique"}) {
+        SECTION(std::string("not when the user cannot have it: ") + blocked) {
+            user.current = {method(PhoneType::Mobile, "+46 701234567", blocked)};
+            const Plan plan = planPhoneChanges(user, options);
+            CHECK(plan.writes.empty());
+            CHECK(plan.changes[0].warning.find("SMS sign-in cannot be enabled") != std::string::npos);
+        }
+    }
+    SECTION("not on a skipped or removed mobile") {
+        user.current = {method(PhoneType::Mobile, "+46 XXXXXXX21", "notEnabled")};
+        CHECK(planPhoneChanges(user, options).writes.empty());
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        user.desired = {{PhoneType::Mobile, ""}};
+        options.removeWhenSourceEmpty = true;
+        options.smsSignIn = SmsSignInMode::Disable;
+        CHECK(describe(planPhoneChanges(user, options)) == "Delete mobile");
+    }
+}
+
+TEST_CASE("plan: a fixed-line number set as mobile carries a warning", "[plan]") {
+    UserPhoneState user = userIn();
+    user.desired = {{PhoneType::Mobile, "08-123 456 78"}, {PhoneType::Office, "08-123 456 78"}};
+    const Plan plan = planPhoneChanges(user, manage({PhoneType::Mobile, PhoneType::Office}));
+    CHECK(describe(plan) == "Create mobile, Create office");
+    CHECK(changeFor(plan, PhoneType::Mobile).desiredLineType == PhoneLineType::FixedLine);
+    CHECK(changeFor(plan, PhoneType::Mobile).warning.find("voice calls only") != std::string::npos);
+    CHECK(changeFor(plan, PhoneType::Office).warning.empty());
+    user.desired = {{PhoneType::Mobile, "070-123 45 67"}};
+    CHECK(planPhoneChanges(user, PlanOptions{}).changes[0].warning.empty());
+}
+
+TEST_CASE("plan: odd current data and duplicate entries", "[plan]") {
+    UserPhoneState user = userIn();
+    user.current = {PhoneMethod{"x", "+46 700000000", "fax", ""},  // unknown type: ignored
+                    method(PhoneType::Mobile, "+46 701234567"), method(PhoneType::Mobile, "+46 709999999")};
+    user.desired = {{PhoneType::Mobile, "070-123 45 67"},
+                    {PhoneType::Mobile, "070-765 43 21"},
+                    {PhoneType::Office, "08-123 456 78"}};  // office not managed: ignored
+    const Plan plan = planPhoneChanges(user, PlanOptions{});
+    REQUIRE(plan.changes.size() == 1);
+    CHECK(plan.changes[0].reasonCode == PlanReason::InSync);
+    CHECK(plan.writes.empty());
+    // A managed type without a desired entry counts as an empty source.
+    user.desired.clear();
+    CHECK(planPhoneChanges(user, PlanOptions{}).changes[0].reasonCode == PlanReason::SourceEmptyKept);
+}
+
+TEST_CASE("plan: options that cannot make a plan are refused", "[plan]") {
+    UserPhoneState user = userIn();
+    PlanOptions none;
+    none.managed.clear();
+    CHECK_THROWS_AS(planPhoneChanges(user, none), InvalidInputError);
+    CHECK_THROWS_WITH(planPhoneChanges(user, manage({PhoneType::Mobile, PhoneType::Mobile})),
+                      Catch::Contains("managed twice"));
+    PlanOptions region;
+    region.defaultRegion = "XX";
+    CHECK_THROWS_WITH(validatePlanOptions(region), Catch::Contains("'XX'"));
+    PlanOptions sms = manage({PhoneType::Office});
+    sms.smsSignIn = SmsSignInMode::Enable;
+    CHECK_THROWS_WITH(validatePlanOptions(sms), Catch::Contains("mobile is not a managed phone type"));
+    sms.smsSignIn = SmsSignInMode::Keep;
+    CHECK_NOTHROW(validatePlanOptions(sms));
+    // The defaults: mobile from extensionAttribute15, nothing removed, SMS sign-in kept.
+    const PlanOptions defaults;
+    REQUIRE(defaults.managed.size() == 1);
+    CHECK(defaults.managed[0].type == PhoneType::Mobile);
+    CHECK(defaults.managed[0].sourceProperty == "extensionAttribute15");
+    CHECK_FALSE(defaults.removeWhenSourceEmpty);
+    CHECK_FALSE(defaults.onlySetWhenEmpty);
+    CHECK(defaults.smsSignIn == SmsSignInMode::Keep);
+    CHECK(planActionName(PlanAction::Remove) == "Remove");
+    CHECK(planActionName(PlanAction::NoChange) == "NoChange");
+}
