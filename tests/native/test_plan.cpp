@@ -649,6 +649,11 @@ TEST_CASE("plan: the default MFA method is never deleted blindly", "[plan]") {
             CHECK(describe(plan) == "Delete office");
         }
     }
+    SECTION("the default method's name is read whatever its case") {
+        user.defaultMethod = "VoiceMobile";
+        CHECK(changeFor(planPhoneChanges(user, options), PhoneType::Mobile).reasonCode ==
+              PlanReason::DefaultMethod);
+    }
     SECTION("default voiceOffice: office stays") {
         user.defaultMethod = "voiceOffice";
         const Plan plan = planPhoneChanges(user, options);
