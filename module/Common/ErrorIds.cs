@@ -19,6 +19,7 @@ namespace MfaPhone.Commands
         public const string NativeLibraryLoadFailed = "NativeLibraryLoadFailed";
         public const string InternalError = "InternalError";
         public const string RetriesExhausted = "RetriesExhausted";
+        public const string InvalidRegion = "InvalidRegion";
 
         /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
         public static string ForRequest(int status, string code)
