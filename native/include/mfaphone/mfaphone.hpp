@@ -4,6 +4,6 @@
 #include "mfaphone/context.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/events.hpp"
+#include "mfaphone/relay.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
-#include "mfaphone/relay.hpp"

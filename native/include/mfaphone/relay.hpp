@@ -61,6 +61,9 @@ struct RelaySinkResult {
     int httpStatus = 0;  // last answer, 0 when none
     int attempts = 0;
     std::string error;  // why it failed (never the URL)
+    // From the first request's start to the last answer (retry waits included): time the
+    // receiver, not the relay, decides.
+    double waitMs = 0;
 };
 
 struct RelayResult {
@@ -91,7 +94,9 @@ struct RelayResult {
     bool redactionRequested = false;
     bool redacted = false;
     std::string redactionError;
-    double elapsedMs = 0;  // time spent in receive()
+    double redactionWaitMs = 0;
+    double elapsedMs = 0;   // time spent in receive()
+    double overheadMs = 0;  // elapsedMs minus the time spent waiting for sinks and Twilio
     // Diagnostic lines (no body, no code, no secret), oldest first.
     std::vector<std::string> log;
 };
@@ -119,7 +124,8 @@ public:
     // Validates, de-duplicates, extracts the code, delivers it and (when asked) redacts the
     // body at Twilio. Never throws for a bad request: the result says why it was refused.
     RelayResult receive(const RelayRequest& request);
-    // Stops a receive() in progress on another thread (its deliveries end as failed).
+    // Stops every receive() in progress on other threads (their deliveries end as failed); the
+    // relay delivers nothing after that.
     void cancel();
 
     // X-Twilio-Signature check alone, for a form body (every parameter) or, when the URL

@@ -13,7 +13,13 @@ public:
     explicit TracingTransport(std::shared_ptr<Transport> inner) : m_inner(std::move(inner)) {}
     HttpResponse send(const HttpRequest& request, const Context& context) override {
         DeliveryTrace* trace = t_trace;
-        if (trace) ++trace->attempts;
+        if (trace && trace->attempts++ == 0) trace->firstStart = std::chrono::steady_clock::now();
+        struct Stamp {
+            DeliveryTrace* trace;
+            ~Stamp() {
+                if (trace) trace->lastEnd = std::chrono::steady_clock::now();
+            }
+        } stamp{trace};
         HttpResponse response = m_inner->send(request, context);
         if (trace) {
             trace->lastStatus = response.status;

@@ -2,6 +2,7 @@
 // public Relay facade over it.
 #include "mfaphone/relay.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <future>
 
@@ -189,6 +190,7 @@ void RelayEngine::deliver(const RelayRoute& route, const MessageView& view, Rela
             r.error = scrubUrls(e.what());
         }
         r.attempts = trace.attempts;
+        r.waitMs = trace.spanMs();
         return r;
     };
     if (route.sinks.size() == 1) {
@@ -225,6 +227,13 @@ void RelayEngine::redact(const Account& account, const std::string& accountSid, 
                            {"Accept", "application/json"}};
         request.body = SecretString(std::string("Body="));
         request.idempotent = true;  // clearing the body twice is harmless
+        DeliveryTrace trace;
+        DeliveryTraceScope scope(trace);
+        struct RecordWait {
+            RelayResult& r;
+            DeliveryTrace& t;
+            ~RecordWait() { r.redactionWaitMs = t.spanMs(); }
+        } recordWait{result, trace};
         HttpResponse response = client->send(request, context);
         if (response.status >= 200 && response.status < 300)
             result.redacted = true;
@@ -258,6 +267,9 @@ RelayResult RelayEngine::receive(const RelayRequest& request, const Context& con
         result.contentType = std::move(contentType);
         result.elapsedMs =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        double waited = 0;
+        for (const auto& s : result.sinks) waited = std::max(waited, s.waitMs);  // sinks run in parallel
+        result.overheadMs = std::max(0.0, result.elapsedMs - waited - result.redactionWaitMs);
         return result;
     };
     auto reject = [&](const std::string& reason, int status, const std::string& message) {
@@ -396,8 +408,8 @@ RelayResult RelayEngine::receive(const RelayRequest& request, const Context& con
 class RelayImpl : public relay::RelayEngine {
 public:
     using relay::RelayEngine::RelayEngine;
-    std::mutex contextMutex;
-    Context current;
+    // Every receive() runs under this context, so cancel() stops all of them.
+    Context root;
 };
 
 namespace {
@@ -420,19 +432,9 @@ void Relay::setApiKey(const std::string& accountSid, const std::string& keySid,
 
 void Relay::addRoute(const RelayRoute& route) { m_impl->addRoute(route); }
 
-RelayResult Relay::receive(const RelayRequest& request) {
-    Context context;
-    {
-        std::lock_guard<std::mutex> lock(m_impl->contextMutex);
-        m_impl->current = context;
-    }
-    return m_impl->receive(request, context);
-}
+RelayResult Relay::receive(const RelayRequest& request) { return m_impl->receive(request, m_impl->root); }
 
-void Relay::cancel() {
-    std::lock_guard<std::mutex> lock(m_impl->contextMutex);
-    m_impl->current.cancel();
-}
+void Relay::cancel() { m_impl->root.cancel(); }
 
 bool Relay::validateSignature(const std::string& url, const std::string& body, const std::string& signature,
                               const std::vector<unsigned char>& authToken) {

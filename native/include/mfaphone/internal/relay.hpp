@@ -191,6 +191,11 @@ struct DeliveryTrace {
     int attempts = 0;
     int lastStatus = 0;
     std::string lastRetryAfter;
+    std::chrono::steady_clock::time_point firstStart{};
+    std::chrono::steady_clock::time_point lastEnd{};
+    double spanMs() const {
+        return attempts ? std::chrono::duration<double, std::milli>(lastEnd - firstStart).count() : 0.0;
+    }
 };
 class DeliveryTraceScope {
 public:
