@@ -136,6 +136,12 @@ RelayService::RelayService(ServiceConfig config, ServiceLog& log) : m_config(std
     } else {
         m_server = std::make_unique<httplib::Server>();
     }
+    // SO_REUSEADDR only: the library's default also sets SO_REUSEPORT, which would let a second
+    // relay share the port silently instead of failing to start.
+    m_server->set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof yes);
+    });
     int threads = m_config.maxConcurrency;
     m_server->new_task_queue = [threads] {
         return new httplib::ThreadPool(static_cast<std::size_t>(threads));
