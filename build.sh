@@ -35,7 +35,7 @@ dotnet_projects() {
     printf '%s\n' module/MfaPhone.csproj emulator/MfaPhone.Emulator.csproj tools/pshost/MfaPhone.PsHost.csproj \
         tools/helpgen/MfaPhone.HelpGen.csproj \
         tests/module/MfaPhone.Module.Tests.csproj tests/emulator/MfaPhone.Emulator.Tests.csproj \
-        tests/pshost/MfaPhone.PsHost.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
+        tests/pshost/MfaPhone.PsHost.Tests.csproj tests/relay/MfaPhone.Relay.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
 }
 
 task_deps() {

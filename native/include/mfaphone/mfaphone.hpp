@@ -5,5 +5,6 @@
 #include "mfaphone/errors.hpp"
 #include "mfaphone/events.hpp"
 #include "mfaphone/phone.hpp"
+#include "mfaphone/relay.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
