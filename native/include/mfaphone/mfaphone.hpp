@@ -6,3 +6,4 @@
 #include "mfaphone/events.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
+#include "mfaphone/webhook.hpp"
