@@ -94,8 +94,10 @@ public:
     void setBody(const std::string& body);
 
 private:
+#ifndef SWIG
     friend WebhookResult checkWebhook(const WebhookRequest&, const std::vector<unsigned char>&,
                                       const WebhookOptions&);
+#endif
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
