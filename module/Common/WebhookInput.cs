@@ -23,6 +23,61 @@ namespace MfaPhone.Commands
     }
 
     /// <summary>
+    /// A cmdlet's webhook mode (Sync-MfaPhone -WebhookData -Handshake): reads the request, ends
+    /// the call on a refusal, reports refused entries, and at the end turns failures into one
+    /// terminating error so the Automation job ends as Failed.
+    /// </summary>
+    internal sealed class WebhookRun
+    {
+        /// <summary>The parameter names that hold the request and the secret.</summary>
+        internal const string WebhookDataParameter = "WebhookData";
+        internal const string HandshakeParameter = "Handshake";
+
+        private WebhookRun(WebhookRequestData request) => Request = request;
+
+        internal WebhookRequestData Request { get; }
+
+        /// <summary>The users to sync, in body order, each once.</summary>
+        internal IReadOnlyList<string> Users => Request.Users;
+
+        /// <summary>
+        /// Starts webhook mode. Call once, from BeginProcessing. The request and the handshake
+        /// are taken out of the invocation's bound parameters first, so no error record written
+        /// later (and serialized into the job's streams) carries them. A refused request ends
+        /// the call here with its error.
+        /// </summary>
+        internal static WebhookRun Start(PSCmdlet cmdlet, object webhookData, SecureString handshake)
+        {
+            cmdlet.MyInvocation.BoundParameters.Remove(WebhookDataParameter);
+            cmdlet.MyInvocation.BoundParameters.Remove(HandshakeParameter);
+            WebhookRequestData request = WebhookInput.Read(webhookData, handshake, out ErrorRecord refusal);
+            if (refusal != null) cmdlet.ThrowTerminatingError(refusal);
+
+            string name = string.IsNullOrEmpty(request.WebhookName) ? "" : $" '{request.WebhookName}'";
+            cmdlet.WriteVerbose($"Webhook{name} request ({WebhookInput.DescribeShape(request.Shape)}): handshake matched; " +
+                                $"{request.EntryCount} entries, {request.Users.Count} users, {request.DuplicateCount} duplicates, " +
+                                $"{request.EntryErrors.Count} refused.");
+            foreach (ErrorRecord error in request.EntryErrors) cmdlet.WriteError(error);
+            return new WebhookRun(request);
+        }
+
+        /// <summary>
+        /// Ends webhook mode, from EndProcessing: when <paramref name="failOnError"/> and any
+        /// entry was refused or any of the users failed, ends the call with WebhookRunFailed.
+        /// </summary>
+        internal void Finish(PSCmdlet cmdlet, bool failOnError, int failedUsers)
+        {
+            int refused = Request.EntryErrors.Count;
+            if (!failOnError || (refused == 0 && failedUsers == 0)) return;
+            string message = $"The webhook request was not fully applied: {failedUsers} of {Request.Users.Count} users failed" +
+                             (refused > 0 ? $" and {refused} of {Request.EntryCount} entries were refused" : "") +
+                             ". The errors above name each one. The job ends as Failed so that monitoring sees it; use -FailOnError:$false to end it as Completed.";
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new MfaPhoneException(message, ErrorIds.WebhookRunFailed),
+                ErrorIds.WebhookRunFailed, ErrorCategory.OperationStopped, null));
+        }
+    }
+
+    /// <summary>
     /// Turns the $WebhookData an Azure Automation runbook receives (the Windows PowerShell 5.1
     /// object, or the text PowerShell 7 runtimes and the test pane pass) into a checked request:
     /// the engine checks the handshake in constant time and reads the body. Header values and the
