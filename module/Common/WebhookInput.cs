@@ -86,6 +86,9 @@ namespace MfaPhone.Commands
     /// </summary>
     internal static class WebhookInput
     {
+        // Room the engine allows for the envelope and headers around the largest body.
+        private const long EnvelopeAllowance = 64 * 1024;
+
         /// <summary>
         /// Reads and checks the request. Returns it when the handshake matched and the body names
         /// at least one usable user; otherwise returns null and sets <paramref name="refusal"/>,
@@ -120,7 +123,7 @@ namespace MfaPhone.Commands
                 using (var request = new WebhookRequest())
                 using (var options = new WebhookOptions())
                 {
-                    if (!Fill(request, data, out refusal)) return null;
+                    if (!Fill(request, data, options, out refusal)) return null;
                     using (WebhookResult result = MfaPhoneNative.CheckWebhook(request, secret, options))
                     {
                         if (result.Status != WebhookStatus.Accepted)
@@ -162,11 +165,21 @@ namespace MfaPhone.Commands
         }
 
         /// <summary>Hands the WebhookData to the engine: its text, or its fields one by one.</summary>
-        private static bool Fill(WebhookRequest request, object data, out ErrorRecord refusal)
+        private static bool Fill(WebhookRequest request, object data, WebhookOptions options, out ErrorRecord refusal)
         {
             refusal = null;
             if (data is string text)
             {
+                // Every character is at least one UTF-8 byte: text this long is over the engine's
+                // limit for webhook data, whatever it holds. Refused before it is copied.
+                long limit = (long)options.MaxBodyBytes + EnvelopeAllowance;
+                if (text.Length > limit)
+                {
+                    refusal = Error(ErrorIds.WebhookBodyTooLarge, ErrorCategory.LimitsExceeded,
+                        $"The webhook data holds {text.Length} characters; at most {limit} bytes are accepted (a body of at most {options.MaxBodyBytes} bytes and its headers). Split the users over several requests.",
+                        null);
+                    return false;
+                }
                 using (ByteVector bytes = ToNativeBytes(text))
                 {
                     try { request.SetText(bytes); }

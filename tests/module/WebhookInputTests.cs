@@ -159,6 +159,8 @@ public sealed class WebhookInputTests : IDisposable
             "WebhookBodyTooLarge", ErrorCategory.LimitsExceeded, "at most 1.0 MiB");
         var many = "[" + string.Join(",", Enumerable.Range(0, 10001).Select(i => "{\"UserPrincipalName\":\"u" + i + "@contoso.com\"}")) + "]";
         AssertRefused(Read(Object51("message = '" + Secret + "'", many)), "WebhookBodyTooLarge", ErrorCategory.LimitsExceeded, "at most 10000");
+        AssertRefused(ReadObject("{\"RequestHeader\":{\"message\":\"" + Secret + "\"},\"RequestBody\":\"[" + new string(' ', 4 * 1024 * 1024) + "]\"}"),
+            "WebhookBodyTooLarge", ErrorCategory.LimitsExceeded, "Split the users");
         AssertRefused(Read("[pscustomobject]@{ RequestHeader = @{ message = '" + Secret + "' }; RequestBody = @(@{ UserPrincipalName = 'a@contoso.com' }) }"),
             "WebhookBodyInvalid", ErrorCategory.InvalidData, "not the request's text");
     }
