@@ -66,6 +66,25 @@ public sealed class WebhookInvokerTests : IDisposable
     }
 
     [Fact]
+    public void WhatTheInvokerSendsIsWhatTheRunbookSideReadsInEveryRuntimeShape()
+    {
+        var sent = new[] { "adele.vance@contoso.com", "zoë.ångström@contoso.com", "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com" };
+        Assert.Null(Invoke(sent).Terminating);
+        var received = Assert.Single(_receiver.Requests);
+
+        var read = ModuleReflection.Type(ModuleReflection.Assembly(_ps), "MfaPhone.Commands.WebhookInput")
+            .GetMethod("Read", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+        var handshake = (System.Security.SecureString)_ps.Run("[System.Net.NetworkCredential]::new('', $args[0]).SecurePassword", Handshake).Output.Single().BaseObject;
+        foreach (object data in new object[] { AutomationWebhookData.Object(received), AutomationWebhookData.Json(received), AutomationWebhookData.UnquotedText(received) })
+        {
+            var args = new object?[] { data, handshake, null };
+            object? request = read.Invoke(null, args);
+            Assert.Null(args[2]);
+            Assert.Equal(sent, (System.Collections.Generic.IReadOnlyList<string>)ModuleReflection.Get(request!, "Users")!);
+        }
+    }
+
+    [Fact]
     public void OneUserIsSentAsAnArrayAndObjectsBindByProperty()
     {
         var r = _ps.Run("$url = [System.Net.NetworkCredential]::new('', $args[0]).SecurePassword\n" +
