@@ -20,6 +20,14 @@ namespace MfaPhone.Commands
         public const string InternalError = "InternalError";
         public const string RetriesExhausted = "RetriesExhausted";
         public const string InvalidRegion = "InvalidRegion";
+        public const string WebhookDataInvalid = "WebhookDataInvalid";
+        public const string WebhookHandshakeMissing = "WebhookHandshakeMissing";
+        public const string WebhookHandshakeMismatch = "WebhookHandshakeMismatch";
+        public const string WebhookBodyEmpty = "WebhookBodyEmpty";
+        public const string WebhookBodyTooLarge = "WebhookBodyTooLarge";
+        public const string WebhookBodyInvalid = "WebhookBodyInvalid";
+        public const string WebhookEntryInvalid = "WebhookEntryInvalid";
+        public const string WebhookRunFailed = "WebhookRunFailed";
 
         /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
         public static string ForRequest(int status, string code)

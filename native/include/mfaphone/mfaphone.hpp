@@ -8,3 +8,4 @@
 #include "mfaphone/relay.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
+#include "mfaphone/webhook.hpp"
