@@ -162,6 +162,8 @@
 // %include of the public header in wrapper/<area>.i, included here, inside the allow-list
 // (before session.hpp, whose functions return the areas' operations).
 %include "methods.i"
+%include "phone.i"
+%include "webhook.i"
 
 %include "mfaphone/session.hpp"
 

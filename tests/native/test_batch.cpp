@@ -373,3 +373,37 @@ TEST_CASE("cancelling the operation ends queued work with a cancellation", "[bat
     CHECK(r.status == 0);
     CHECK_THROWS_AS(std::rethrow_exception(r.failure()), CancelledError);
 }
+
+TEST_CASE("a Retry-After longer than allowed ends the request, saying how long it was tried",
+          "[batch][pump]") {
+    BatchPumpOptions options;
+    options.maxRetryAfter = 1000ms;
+    PumpRig rig(
+        [](const json&) {
+            FakeBatchGraph::Answer a;
+            a.status = 429;
+            a.headers = {{"Retry-After", "400"}, {"request-id", "rid-429"}};
+            a.body = {{"error", {{"code", "TooManyRequests"}, {"message", "Too many requests."}}}};
+            return a;
+        },
+        options);
+    rig.read("/users/a/authentication/phoneMethods");
+    rig.pump->setInputClosed(true);
+    REQUIRE(rig.waitFor(1));
+    const auto& r = rig.results["/users/a/authentication/phoneMethods"];
+    CHECK(r.status == 429);
+    try {
+        std::rethrow_exception(r.failure());
+    } catch (const RetriesExhaustedError& e) {
+        CHECK(e.status() == 429);
+        CHECK(e.attempts() == 1);
+        CHECK(e.requestId() == "rid-429");
+        std::string text = e.what();
+        CHECK(text.rfind("Gave up after 1 attempt over ", 0) == 0);
+        CHECK(text.find("Graph answered HTTP 429 TooManyRequests: Too many requests.") != std::string::npos);
+        CHECK(text.find("; the service asked to wait 400 s, longer than the 1.0 s allowed") !=
+              std::string::npos);
+    }
+    CHECK(rig.graph->seen().size() == 1);
+    CHECK(rig.op->counters().throttled == 1);
+}

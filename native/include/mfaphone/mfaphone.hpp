@@ -6,5 +6,8 @@
 #include "mfaphone/events.hpp"
 #include "mfaphone/methods.hpp"
 #include "mfaphone/operation.hpp"
+#include "mfaphone/phone.hpp"
+#include "mfaphone/relay.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
+#include "mfaphone/webhook.hpp"

@@ -131,10 +131,11 @@ ClientSecretCredential::ClientSecretCredential(std::shared_ptr<Transport> transp
         throw InvalidInputError("TenantId is empty. Give the tenant's id (GUID) or verified domain.");
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
     if (m_secret.empty()) throw InvalidInputError("The client secret is empty.");
+    tenantPathSegment(m_tenantId);  // refuses a tenant made only of dots
 }
 
 std::string ClientSecretCredential::tokenEndpoint() const {
-    return m_cloud.authorityHost + "/" + percentEncode(m_tenantId) + "/oauth2/v2.0/token";
+    return m_cloud.authorityHost + "/" + tenantPathSegment(m_tenantId) + "/oauth2/v2.0/token";
 }
 
 AccessToken ClientSecretCredential::requestToken(const Context& context) {

@@ -44,6 +44,17 @@ int statusOf(std::exception_ptr error) {
     }
 }
 
+bool isRetriesExhausted(std::exception_ptr error) {
+    if (!error) return false;
+    try {
+        std::rethrow_exception(error);
+    } catch (const RetriesExhaustedError&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 bool isCancellation(std::exception_ptr error) {
     if (!error) return false;
     try {
@@ -55,10 +66,21 @@ bool isCancellation(std::exception_ptr error) {
     }
 }
 
-std::string seconds(std::chrono::milliseconds d) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f", static_cast<double>(d.count()) / 1000.0);
-    return text;
+std::string attemptsText(int attempts, std::chrono::steady_clock::time_point since) {
+    auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
+    return "Gave up after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts") +
+           " over " + formatSeconds(elapsed) + ": ";
+}
+
+std::string describe(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "an unknown error";
+    }
 }
 
 }  // namespace
@@ -71,7 +93,8 @@ std::string BatchResponse::header(std::string_view name) const {
 }
 
 std::exception_ptr BatchResponse::failure() const {
-    if (status == 0) return error ? error : std::make_exception_ptr(TransportError("No answer from Graph."));
+    if (error) return error;
+    if (status == 0) return std::make_exception_ptr(TransportError("No answer from Graph."));
     if (status < 400) return nullptr;
     HttpResponse response;
     response.status = status;
@@ -301,6 +324,44 @@ void BatchPump::pump() {
         m_executor->post([self, batch = std::move(batch)]() mutable { self->sendBatch(std::move(batch)); });
 }
 
+bool BatchPump::retryDecision(Queued& q, BatchResponse& r, std::chrono::milliseconds& delay,
+                              std::string& why) {
+    int status = r.status != 0 ? r.status : statusOf(r.error);
+    // The HTTP pipeline already paced the batch itself until it gave up: that is final.
+    if (isCancellation(r.error) || (r.status == 0 && isRetriesExhausted(r.error))) return false;
+    auto retryAfter = parseRetryAfter(r.header("retry-after"), std::chrono::system_clock::now());
+    bool throttled = status == 429 || (status == 503 && retryAfter);
+    bool transient =
+        !throttled && (r.status == 0 || status == 500 || status == 502 || status == 503 || status == 504);
+    if (!throttled && !transient) return false;
+    why = r.status != 0 ? "HTTP " + std::to_string(r.status)
+                        : (status != 0 ? "HTTP " + std::to_string(status) + " for the batch"
+                                       : "no answer to the batch");
+    // Ends the request with the error that says how long it was tried and why it stopped.
+    auto giveUp = [&](const std::string& reason) {
+        std::exception_ptr cause = r.failure();
+        std::string text = attemptsText(q.attempts, q.firstSent) + describe(cause) + reason;
+        if (r.status == 0 && status == 0)
+            r.error = std::make_exception_ptr(TransportError(text));
+        else
+            r.error = std::make_exception_ptr(
+                RetriesExhaustedError(text, status, r.header("request-id"), q.attempts));
+        return false;
+    };
+    if (throttled) {
+        ++m_op->counters().throttled;
+        delay = retryAfter ? *retryAfter : backoff(q.attempts);
+        if (delay > m_options.maxRetryAfter)
+            return giveUp("; the service asked to wait " + formatSeconds(delay) + ", longer than the " +
+                          formatSeconds(m_options.maxRetryAfter) + " allowed");
+        if (m_limiter) m_limiter->onThrottled(delay);
+        return true;
+    }
+    if (++q.transientFailures > m_options.maxTransientRetries) return giveUp("");
+    delay = retryAfter ? std::min(*retryAfter, m_options.maxDelay) : backoff(q.transientFailures);
+    return true;
+}
+
 void BatchPump::finishAll(std::deque<Queued>& groups, std::exception_ptr why) {
     for (auto& q : groups) {
         auto responses = unanswered(q.group.requests.size(), why);
@@ -319,7 +380,7 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
             flat.push_back(r);
             for (int& d : flat.back().dependsOn) d += base;
         }
-        ++q.attempts;
+        if (q.attempts++ == 0) q.firstSent = Clock::now();
     }
     std::vector<BatchResponse> responses;
     try {
@@ -346,39 +407,23 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
             std::make_move_iterator(responses.begin() + static_cast<long>(offset + n)));
         offset += n;
         if (q.group.retry && n == 1 && !context.cancelled()) {
-            const BatchResponse& r = mine[0];
-            int status = r.status != 0 ? r.status : statusOf(r.error);
-            bool throttled = status == 429;
-            bool transient =
-                !throttled && !isCancellation(r.error) &&
-                (r.status == 0 || status == 500 || status == 502 || status == 503 || status == 504);
-            if (throttled || (transient && q.transientFailures < m_options.maxTransientRetries)) {
-                if (transient) ++q.transientFailures;
-                auto retryAfter = parseRetryAfter(r.header("retry-after"), std::chrono::system_clock::now());
-                std::chrono::milliseconds delay =
-                    retryAfter ? *retryAfter : backoff(throttled ? q.attempts : q.transientFailures);
-                if (throttled) {
-                    ++m_op->counters().throttled;
-                    if (m_limiter) m_limiter->onThrottled(delay);
-                }
+            std::chrono::milliseconds delay{0};
+            std::string why;
+            if (retryDecision(q, mine[0], delay, why)) {
                 ++m_op->counters().retried;
-                if (log.enabled(LogLevel::Verbose)) {
-                    std::string why = r.status != 0
-                                          ? "HTTP " + std::to_string(r.status)
-                                          : (status != 0 ? "HTTP " + std::to_string(status) + " for the batch"
-                                                         : "no answer to the batch");
+                if (log.enabled(LogLevel::Verbose))
                     log.log(LogLevel::Verbose, "graph",
                             "retrying " + q.group.requests[0].method + " " +
                                 sanitizeUrl(q.group.requests[0].url) + " after " + why + " in " +
-                                seconds(delay) + " s (attempt " + std::to_string(q.attempts + 1) + ")");
-                }
+                                formatSeconds(delay) + " (attempt " + std::to_string(q.attempts + 1) + ")");
                 q.notBefore = Clock::now() + delay;
                 again.push_back(std::move(q));
                 continue;
             }
         }
-        for (const auto& r : mine)
-            if (r.status == 429) ++m_op->counters().throttled;
+        if (!q.group.retry)
+            for (const auto& r : mine)
+                if (r.status == 429) ++m_op->counters().throttled;
         finals.emplace_back(std::move(q), std::move(mine));
     }
     {

@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "mfaphone/internal/operation.hpp"
+#include "mfaphone/internal/pipeline.hpp"
 #include "session_impl.hpp"
 
 namespace mfaphone {
@@ -21,21 +22,23 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
 
     auto impl = m_impl;
     Logger shared = LogRoute::routedLogger();
-    auto transport =
-        std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
+    auto http = makeCurlTransport(transportOptions, shared);
+    auto transport = makeTokenEndpointPipeline(http, shared);
+    auto limiter = makeAdaptiveLimiter(LimiterOptions{}, shared);
     auto credential = std::make_shared<ClientSecretCredential>(
         transport, cloud, options.tenantId, options.clientId, std::move(secretValue), shared);
     auto tokens = std::make_shared<TokenCache>(credential, std::chrono::seconds(300), shared);
 
     impl->logLevel = options.logLevel;
     auto state = std::make_shared<OperationState>(toLogLevel(options.logLevel));
-    state->start([impl, cloud, options, transport, tokens, shared](OperationState& op) {
+    state->start([impl, cloud, options, http, transport, tokens, limiter, shared](OperationState& op) {
         LogRoute route(op);
         op.logger().log(LogLevel::Verbose, "auth",
                         "signing in to " + cloud.authorityHost + " (" + cloud.name + " cloud); Graph at " +
                             cloud.graphEndpoint);
         tokens->bearer(op.context());
-        auto graph = std::make_shared<GraphClient>(transport, tokens, cloud.graphEndpoint, shared);
+        auto graph = std::make_shared<GraphClient>(makeGraphPipeline(http, tokens, limiter, shared),
+                                                   cloud.graphEndpoint, shared);
         ContextInfo info;
         info.connected = true;
         info.tenantId = options.tenantId;
@@ -54,6 +57,7 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
             impl->graph = graph;
             impl->executor = std::make_shared<Executor>();
             impl->batch = std::make_shared<BatchClient>(graph, shared);
+            impl->limiter = limiter;
             impl->info = info;
         }
         Event done;
@@ -71,6 +75,7 @@ void Session::disconnect() {
     m_impl->graph.reset();
     m_impl->batch.reset();
     m_impl->executor.reset();
+    m_impl->limiter.reset();
     m_impl->tokens.reset();
     m_impl->transport.reset();
     m_impl->info = ContextInfo{};

@@ -54,7 +54,9 @@ void PhoneMethodsReader::start() {
 bool PhoneMethodsReader::submit(const std::string& user, int timeoutMs) {
     if (user.empty())
         throw InvalidInputError("A user id is empty. Give an object id or a user principal name.");
-    if (!m_input.push(Item{m_nextIndex, user}, timeoutMs, m_op->context())) return false;
+    // Addressing the user checks the id (one made of dots is refused) before it is queued.
+    std::string url = "/" + userPathSegment(user) + "/authentication/phoneMethods";
+    if (!m_input.push(Item{m_nextIndex, user, std::move(url)}, timeoutMs, m_op->context())) return false;
     ++m_nextIndex;
     ++m_op->counters().submitted;
     return true;
@@ -76,7 +78,7 @@ void PhoneMethodsReader::admit() {
         }
         BatchGroup group;
         BatchRequest request;
-        request.url = "/" + userPathSegment(item.user) + "/authentication/phoneMethods";
+        request.url = item.url;
         group.requests.push_back(std::move(request));
         group.retry = true;
         std::weak_ptr<PhoneMethodsReader> weak = weak_from_this();

@@ -29,6 +29,7 @@ private:
     struct Item {
         long long index = -1;
         std::string user;
+        std::string url;  // the user's phoneMethods, relative to the API version
     };
     void admit();
     void finishItem(const Item& item, const BatchResponse& response);

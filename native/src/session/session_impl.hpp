@@ -10,6 +10,7 @@
 #include "mfaphone/internal/batch.hpp"
 #include "mfaphone/internal/executor.hpp"
 #include "mfaphone/internal/graph.hpp"
+#include "mfaphone/internal/limiter.hpp"
 #include "mfaphone/session.hpp"
 
 namespace mfaphone {
@@ -24,6 +25,8 @@ public:
     std::shared_ptr<Transport> transport;
     std::shared_ptr<TokenCache> tokens;
     std::shared_ptr<GraphClient> graph;
+    // Graph throttles per app and tenant: one limiter bounds every operation of the session.
+    std::shared_ptr<ConcurrencyLimiter> limiter;
     // The worker pool every operation of this sign-in shares (created at connect).
     std::shared_ptr<Executor> executor;
     std::shared_ptr<BatchClient> batch;
@@ -45,7 +48,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex);
         if (!graph || !batch || !executor)
             throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
-        return Engine{batch, executor, nullptr};
+        return Engine{batch, executor, limiter};
     }
 };
 

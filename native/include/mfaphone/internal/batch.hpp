@@ -39,12 +39,13 @@ struct BatchResponse {
     int status = 0;    // the item's HTTP status; 0 when the batch itself got no usable answer
     Headers headers;   // names lower-cased
     std::string body;  // JSON text (empty when the item had no body)
-    // status == 0: why there is no answer (TransportError, RequestFailedError of the envelope,
-    // CancelledError).
+    // Why there is no answer when status == 0 (TransportError, RequestFailedError of the
+    // envelope, CancelledError); or, with a status, why the pump stopped sending the request
+    // again (RetriesExhaustedError).
     std::exception_ptr error;
 
     std::string header(std::string_view name) const;
-    // The error of a failed item (status >= 400, or the envelope's error when status == 0).
+    // The error of a failed item: `error` when set, else the item's Graph error (status >= 400).
     std::exception_ptr failure() const;
 };
 
@@ -76,9 +77,11 @@ struct BatchPumpOptions {
     int maxPerBatch = kMaxBatchRequests;
     // How long a partly filled batch waits for more work while the owner's input is open.
     std::chrono::milliseconds linger{10};
-    // Transient failures (5xx, no answer) of a request sent again are retried this many times;
-    // throttling (429) is retried for as long as the operation runs, paced by Retry-After.
+    // Like the HTTP retry policy: throttling (429, or 503 with Retry-After) is retried for as
+    // long as the operation runs, each wait paced to Retry-After, unless one Retry-After is longer
+    // than maxRetryAfter; other transient failures (5xx, no answer) are retried this many times.
     int maxTransientRetries = 6;
+    std::chrono::milliseconds maxRetryAfter{300000};
     std::chrono::milliseconds baseDelay{500};
     std::chrono::milliseconds maxDelay{30000};
 };
@@ -113,9 +116,13 @@ private:
     struct Queued {
         BatchGroup group;
         Clock::time_point notBefore;
+        Clock::time_point firstSent{};
         int transientFailures = 0;
         int attempts = 0;
     };
+    // Whether the single request of a retrying group goes again (then `delay` is set); when it
+    // does not, `final` may receive the error that ends it.
+    bool retryDecision(Queued& q, BatchResponse& r, std::chrono::milliseconds& delay, std::string& why);
     void pump();
     void sendBatch(std::vector<Queued> batch);
     void finishAll(std::deque<Queued>& groups, std::exception_ptr why);
