@@ -16,6 +16,8 @@
         'Get-MfaGraphContext'
         'Get-MfaPhone'
         'ConvertTo-MfaPhoneNumber'
+        'Sync-MfaPhone'
+        'Compare-MfaPhone'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

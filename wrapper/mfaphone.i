@@ -153,6 +153,7 @@
 %rename(Context) mfaphone::Session::context;
 %rename(SetLogLevel) mfaphone::Session::setLogLevel;
 %rename(ReadPhoneMethods) mfaphone::Session::readPhoneMethods;
+%rename(Sync) mfaphone::Session::sync;
 %rename(Version) mfaphone::Session::version;
 
 %include "mfaphone/events.hpp"
@@ -162,6 +163,7 @@
 // %include of the public header in wrapper/<area>.i, included here, inside the allow-list
 // (before session.hpp, whose functions return the areas' operations).
 %include "methods.i"
+%include "sync.i"
 %include "phone.i"
 %include "webhook.i"
 

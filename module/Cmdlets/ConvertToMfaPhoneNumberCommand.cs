@@ -116,7 +116,7 @@ namespace MfaPhone.Commands
             return output;
         }
 
-        private static string InvalidRegionMessage(string given)
+        internal static string InvalidRegionMessage(string given)
         {
             string shown = (given ?? "").Replace("\0", "\\0");
             string suggestion = Suggest(given);

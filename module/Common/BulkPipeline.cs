@@ -57,20 +57,23 @@ namespace MfaPhone.Commands
         private long _nextIndex;
         private long _nextWrite;
         private int _pendingPeak;
+        private readonly bool _engineFed;
         private MfaPhoneException _terminating;
         private bool _closed;
         private bool _disposed;
 
         /// <param name="onResult">Turns a Result event (and the family's result object) into the slot's output; the slot is then done.</param>
         /// <param name="onDecision">Answers a Decision event (ShouldProcess); the slot stays open.</param>
+        /// <param name="engineFed">The engine finds the items itself (a user list): events make their slots, in the engine's order.</param>
         internal BulkPipeline(MfaCmdlet cmdlet, Engine engine, ProgressTracker progress, Action<Event, Slot> onResult,
-                              Action<Event, Slot> onDecision = null)
+                              Action<Event, Slot> onDecision = null, bool engineFed = false)
         {
             _cmdlet = cmdlet;
             _engine = engine;
             _progress = progress;
             _onResult = onResult;
             _onDecision = onDecision;
+            _engineFed = engineFed;
             _cmdlet.Track(engine.Operation);
         }
 
@@ -229,7 +232,7 @@ namespace MfaPhone.Commands
                     break;
                 case EventKind.Result:
                 {
-                    Slot slot = SlotOf(ev.Index);
+                    Slot slot = SlotOf(ev);
                     if (slot == null) break;
                     _onResult(ev, slot);
                     MarkDone(slot);
@@ -238,7 +241,7 @@ namespace MfaPhone.Commands
                 }
                 case EventKind.Decision:
                 {
-                    Slot slot = SlotOf(ev.Index);
+                    Slot slot = SlotOf(ev);
                     if (slot != null) _onDecision?.Invoke(ev, slot);
                     break;
                 }
@@ -250,7 +253,7 @@ namespace MfaPhone.Commands
                         _terminating ??= error;
                         break;
                     }
-                    Slot slot = SlotOf(ev.Index);
+                    Slot slot = SlotOf(ev);
                     if (slot == null)
                     {
                         _cmdlet.WriteError(EventPump.ToErrorRecord(error, ev.Target));
@@ -264,9 +267,24 @@ namespace MfaPhone.Commands
             }
         }
 
-        private Slot SlotOf(long index)
+        private Slot SlotOf(Event ev)
         {
-            if (index < 0 || !_positionOfIndex.TryGetValue(index, out long position)) return null;
+            long index = ev.Index;
+            if (index < 0) return null;
+            if (_engineFed)
+            {
+                // The engine's index is the position; its first event about an item makes the slot.
+                if (index < _nextWrite) return null;
+                if (!_slots.TryGetValue(index, out Slot made))
+                {
+                    made = new Slot(ev.Target);
+                    _slots[index] = made;
+                    _nextPosition = Math.Max(_nextPosition, index + 1);
+                    _pendingPeak = Math.Max(_pendingPeak, _slots.Count);
+                }
+                return made;
+            }
+            if (!_positionOfIndex.TryGetValue(index, out long position)) return null;
             return _slots.TryGetValue(position, out Slot slot) ? slot : null;
         }
 

@@ -19,7 +19,8 @@ namespace MfaPhone.Commands
         private readonly int _activityId;
         private readonly string _activity;
         private readonly string _unit;
-        private readonly long _total;  // 0 when unknown (input streams from the pipeline)
+        private long _total;  // 0 when unknown (input streams from the pipeline)
+        private readonly Func<long> _totalSource;
         private readonly Func<long> _throttled;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _lastWrite;
@@ -29,10 +30,12 @@ namespace MfaPhone.Commands
         /// <param name="unit">What an item is, plural ("users").</param>
         /// <param name="total">How many items the call has, or null when they stream in.</param>
         /// <param name="throttled">Requests answered 429 so far (read only when a record is written).</param>
+        /// <param name="totalSource">Where the total comes from once the engine learns it (a listed user count; not positive while unknown).</param>
         internal ProgressTracker(PSCmdlet cmdlet, int activityId, string activity, string unit, long? total,
-                                 Func<long> throttled = null)
+                                 Func<long> throttled = null, Func<long> totalSource = null)
         {
             _throttled = throttled;
+            _totalSource = totalSource;
             _cmdlet = cmdlet;
             _activityId = activityId;
             _activity = activity;
@@ -70,6 +73,7 @@ namespace MfaPhone.Commands
 
         private ProgressRecord Record(TimeSpan elapsed)
         {
+            if (_total <= 0 && _totalSource != null) _total = Math.Max(0, _totalSource());
             string status = _total > 0
                 ? string.Format(CultureInfo.InvariantCulture, "{0} of {1} {2}", Done, _total, _unit)
                 : string.Format(CultureInfo.InvariantCulture, "{0} {1}", Done, _unit);

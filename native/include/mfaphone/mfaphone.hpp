@@ -10,4 +10,5 @@
 #include "mfaphone/relay.hpp"
 #include "mfaphone/secret.hpp"
 #include "mfaphone/session.hpp"
+#include "mfaphone/sync.hpp"
 #include "mfaphone/webhook.hpp"

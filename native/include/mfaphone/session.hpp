@@ -10,6 +10,7 @@
 #include "mfaphone/events.hpp"
 #include "mfaphone/methods.hpp"
 #include "mfaphone/operation.hpp"
+#include "mfaphone/sync.hpp"
 
 namespace mfaphone {
 
@@ -58,6 +59,11 @@ public:
     // event per user (target = the user as given), or one non-terminating Error event for that
     // user. Runs on the session's executor, through $batch.
     std::shared_ptr<PhoneMethodsOperation> readPhoneMethods(const ReadOptions& options);
+
+    // Starts a sync (or, with planOnly, a comparison): submit users and close, or, in tenant
+    // mode, only close. One Result event per user with a SyncUserResult. Throws InvalidInputError
+    // for options that cannot work (an unknown phone type, a bad source property, ...).
+    std::shared_ptr<SyncOperation> sync(const SyncOptions& options);
 
     // Version of the native core, for diagnostics.
     static std::string version();

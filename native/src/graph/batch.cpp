@@ -219,7 +219,8 @@ void BatchPump::add(BatchGroup group) {
                 if (auto self = weak.lock()) self->m_executor->post([self] { self->pump(); });
             });
         }
-        m_queue.push_back(Queued{std::move(group), Clock::now()});
+        auto notBefore = Clock::now() + group.delay;
+        m_queue.push_back(Queued{std::move(group), notBefore});
     }
     pump();
 }
@@ -365,6 +366,7 @@ bool BatchPump::retryDecision(Queued& q, BatchResponse& r, std::chrono::millisec
 void BatchPump::finishAll(std::deque<Queued>& groups, std::exception_ptr why) {
     for (auto& q : groups) {
         auto responses = unanswered(q.group.requests.size(), why);
+        for (auto& r : responses) r.sent = false;
         if (q.group.done) q.group.done(responses);
     }
     groups.clear();
@@ -384,12 +386,17 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
     }
     std::vector<BatchResponse> responses;
     try {
-        context.throwIfCancelled();
+        if (context.cancelled()) {
+            // Never sent: certainly without effect.
+            responses = unanswered(flat.size(), std::make_exception_ptr(CancelledError()));
+            for (auto& r : responses) r.sent = false;
+            throw CancelledError();
+        }
         ++m_op->counters().requests;
         m_op->counters().batchItems += static_cast<long long>(flat.size());
         responses = m_client->send(flat, context);
     } catch (const CancelledError&) {
-        responses = unanswered(flat.size(), std::current_exception());
+        if (responses.empty()) responses = unanswered(flat.size(), std::current_exception());
     } catch (...) {
         // Sign-in failed (or an internal error): nothing else can succeed.
         m_op->fail(std::current_exception());
@@ -422,8 +429,12 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
             }
         }
         if (!q.group.retry)
-            for (const auto& r : mine)
-                if (r.status == 429) ++m_op->counters().throttled;
+            for (const auto& r : mine) {
+                if (r.status != 429) continue;
+                ++m_op->counters().throttled;
+                auto retryAfter = parseRetryAfter(r.header("retry-after"), std::chrono::system_clock::now());
+                if (m_limiter) m_limiter->onThrottled(retryAfter ? *retryAfter : m_options.baseDelay);
+            }
         finals.emplace_back(std::move(q), std::move(mine));
     }
     {

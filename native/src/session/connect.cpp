@@ -37,8 +37,10 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
                         "signing in to " + cloud.authorityHost + " (" + cloud.name + " cloud); Graph at " +
                             cloud.graphEndpoint);
         tokens->bearer(op.context());
-        auto graph = std::make_shared<GraphClient>(makeGraphPipeline(http, tokens, limiter, shared),
-                                                   cloud.graphEndpoint, shared);
+        auto pipeline = makeGraphPipeline(http, tokens, limiter, shared);
+        auto graph = std::make_shared<GraphClient>(pipeline, cloud.graphEndpoint, shared);
+        // signInPreferences (the default MFA method) is on beta only.
+        auto beta = std::make_shared<GraphClient>(pipeline, cloud.graphEndpoint, shared, "beta");
         ContextInfo info;
         info.connected = true;
         info.tenantId = options.tenantId;
@@ -57,6 +59,7 @@ std::shared_ptr<Operation> Session::connectWithClientSecret(const ConnectOptions
             impl->graph = graph;
             impl->executor = std::make_shared<Executor>();
             impl->batch = std::make_shared<BatchClient>(graph, shared);
+            impl->betaBatch = std::make_shared<BatchClient>(beta, shared);
             impl->limiter = limiter;
             impl->info = info;
         }
@@ -74,6 +77,7 @@ void Session::disconnect() {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->graph.reset();
     m_impl->batch.reset();
+    m_impl->betaBatch.reset();
     m_impl->executor.reset();
     m_impl->limiter.reset();
     m_impl->tokens.reset();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "../sync/sync_engine.hpp"
 #include "methods_reader.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/auth.hpp"
@@ -37,6 +38,22 @@ std::shared_ptr<PhoneMethodsOperation> Session::readPhoneMethods(const ReadOptio
     auto reader = std::make_shared<PhoneMethodsReader>(state, pump);
     reader->start();
     return std::make_shared<PhoneMethodsOperation>(state, reader);
+}
+
+std::shared_ptr<SyncOperation> Session::sync(const SyncOptions& options) {
+    SessionImpl::Engine engine = m_impl->requireEngine();
+    std::vector<SourceProperty> sources;
+    syncPlanOptions(options, sources);  // invalid options fail here, before anything starts
+    auto state = std::make_shared<OperationState>(toLogLevel(m_impl->logLevel));
+    BatchPumpOptions pumpOptions;
+    pumpOptions.maxConcurrency = options.maxConcurrency;
+    auto pump =
+        std::make_shared<BatchPump>(engine.batch, engine.executor, engine.limiter, state, pumpOptions);
+    auto beta =
+        std::make_shared<BatchPump>(engine.betaBatch, engine.executor, engine.limiter, state, pumpOptions);
+    auto sync = std::make_shared<SyncEngine>(state, pump, beta, options);
+    sync->start();
+    return std::make_shared<SyncOperation>(state, sync);
 }
 
 }  // namespace mfaphone

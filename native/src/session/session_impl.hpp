@@ -30,6 +30,7 @@ public:
     // The worker pool every operation of this sign-in shares (created at connect).
     std::shared_ptr<Executor> executor;
     std::shared_ptr<BatchClient> batch;
+    std::shared_ptr<BatchClient> betaBatch;
     std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
 
     std::shared_ptr<GraphClient> requireGraph() {
@@ -41,6 +42,7 @@ public:
     // What an operation needs to work through $batch on the shared executor.
     struct Engine {
         std::shared_ptr<BatchClient> batch;
+        std::shared_ptr<BatchClient> betaBatch;
         std::shared_ptr<Executor> executor;
         std::shared_ptr<ConcurrencyLimiter> limiter;
     };
@@ -48,7 +50,7 @@ public:
         std::lock_guard<std::mutex> lock(mutex);
         if (!graph || !batch || !executor)
             throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
-        return Engine{batch, executor, limiter};
+        return Engine{batch, betaBatch, executor, limiter};
     }
 };
 

@@ -43,6 +43,9 @@ struct BatchResponse {
     // envelope, CancelledError); or, with a status, why the pump stopped sending the request
     // again (RetriesExhaustedError).
     std::exception_ptr error;
+    // Whether the request went out at all (false: the operation was cancelled while it was still
+    // queued, so it certainly had no effect).
+    bool sent = true;
 
     std::string header(std::string_view name) const;
     // The error of a failed item: `error` when set, else the item's Graph error (status >= 400).
@@ -92,6 +95,8 @@ struct BatchGroup {
     // Throttled and transiently failed requests are sent again automatically. Only for a group
     // of one request that is safe to repeat (a GET).
     bool retry = false;
+    // Sent no earlier than this long after it is added (a Retry-After the owner honours).
+    std::chrono::milliseconds delay{0};
     // Runs on an executor thread with one response per request once the group is final (also
     // when the operation is cancelled: status 0 with a CancelledError).
     std::function<void(std::vector<BatchResponse>&)> done;
