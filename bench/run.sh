@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark harness: runs each benchmark against a fresh emulator and prints ratios taken in
 # one run (these machines are shared and noisy; absolute times mean little).
-#   bench/run.sh BUILD_DIR [--users N] [--latency MS]
+#   bench/run.sh BUILD_DIR [--users N] [--latency MS] [--sync-users N[,N...]] [--full] [--only get|sync]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${1:?usage: bench/run.sh BUILD_DIR [--users N] [--latency MS]}"
 shift
 users=400
 latency=20
+sync_users="2000,10000"
+only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --users) users="$2"; shift 2 ;;
         --latency) latency="$2"; shift 2 ;;
+        --sync-users) sync_users="$2"; shift 2 ;;
+        --full) sync_users="2000,10000,100000"; shift ;;
+        --only) only="$2"; shift 2 ;;
         *) echo "bench/run.sh: unknown option $1" >&2; exit 64 ;;
     esac
 done
@@ -24,10 +29,19 @@ emulator_start "$build_dir" "$out" --seed 1 --latency "$latency"
 echo "emulator on $EMULATOR_URL, $users users, ${latency} ms added latency per request" >&2
 
 export PSModulePath="$build_dir/module"
-if command -v pwsh >/dev/null; then
-    pwsh -NoProfile -NonInteractive -File "$root/bench/get-mfaphone.ps1" -Endpoint "$EMULATOR_URL" -Users "$users" \
-        -ResultFile "$out/get-mfaphone.json"
-else
-    dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive -File "$root/bench/get-mfaphone.ps1" \
-        -Endpoint "$EMULATOR_URL" -Users "$users" -ResultFile "$out/get-mfaphone.json"
+run_ps() {
+    if command -v pwsh >/dev/null; then
+        pwsh -NoProfile -NonInteractive -File "$@"
+    else
+        dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive -File "$@"
+    fi
+}
+if [ "$only" != sync ]; then
+    run_ps "$root/bench/get-mfaphone.ps1" -Endpoint "$EMULATOR_URL" -Users "$users" -ResultFile "$out/get-mfaphone.json"
+fi
+if [ "$only" != get ]; then
+    # Sync: its own emulator, with the latency it sets per pass (30 +- 10 ms) and throttling on.
+    emulator_stop
+    emulator_start "$build_dir" "$out/sync" --seed 2
+    run_ps "$root/bench/sync.ps1" -Endpoint "$EMULATOR_URL" -Users "$sync_users" -ResultFile "$out/sync.json"
 fi

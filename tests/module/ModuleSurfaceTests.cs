@@ -30,9 +30,13 @@ public sealed class ModuleSurfaceTests
                 """);
             Assert.Null(r.Terminating);
             Assert.Equal(copy, r.Output[0].BaseObject);
-            Assert.Equal(new[] { "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext", "Get-MfaPhone" },
-                r.Output.Skip(1).Take(5).Select(o => o.BaseObject));
-            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[6].BaseObject);
+            Assert.Equal(new[]
+                {
+                    "Compare-MfaPhone", "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext",
+                    "Get-MfaPhone", "Sync-MfaPhone",
+                },
+                r.Output.Skip(1).Take(7).Select(o => o.BaseObject));
+            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[8].BaseObject);
         }
         finally
         {
@@ -56,6 +60,8 @@ public sealed class ModuleSurfaceTests
         new object[] { "Get-MfaGraphContext", "" },
         new object[] { "Get-MfaPhone", "PhoneType,ThrottleLimit,UserId" },
         new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
+        new object[] { "Sync-MfaPhone", "All,DefaultRegion,FailOnError,Filter,Handshake,OnlySetWhenEmpty,RemoveWhenSourceEmpty,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId,WebhookData" },
+        new object[] { "Compare-MfaPhone", "All,DefaultRegion,Filter,OnlySetWhenEmpty,RemoveWhenSourceEmpty,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId" },
     };
 
     [Theory]
@@ -97,7 +103,7 @@ public sealed class ModuleSurfaceTests
         using var ps = new PowerShellHarness();
         var r = ps.Run("(Get-Command -Module MfaPhone).ForEach({ $h = Get-Help $_.Name -Full; '{0}|{1}|{2}' -f $_.Name, $h.Synopsis, @($h.Examples.Example).Count })");
         Assert.Null(r.Terminating);
-        Assert.Equal(5, r.Output.Count);
+        Assert.Equal(7, r.Output.Count);
         foreach (var line in r.Output.Select(o => (string)o.BaseObject))
         {
             var parts = line.Split('|');

@@ -1,0 +1,208 @@
+<#
+.SYNOPSIS
+    Sync-MfaPhone against the emulator (latency and throttling on), as ratios taken in one run:
+    elapsed time over the throttle-bound minimum, and speed-up over the sequential pattern of the
+    runbook it replaces (three requests per user, one after the other).
+
+.DESCRIPTION
+    For each size: a synthetic tenant is generated and synced once without budgets (so most users
+    are in sync), then ChangeShare of the users get a new number in extensionAttribute15. The
+    measured run is Sync-MfaPhone -All with throttling on. The minimum is what the emulator's
+    token buckets allow for the resource units and writes the run was charged: demand beyond a
+    bucket's capacity divided by its refill rate, or, when no bucket runs dry, the latency of the
+    requests that must follow one another (list pages, then a read and a write). The baseline is
+    timed on a sample of a second, identical tenant and scaled to the size.
+#>
+param(
+    [Parameter(Mandatory)] [string] $Endpoint,
+    # Tenant sizes, comma-separated.
+    [string] $Users = '2000,10000',
+    [double] $ChangeShare = 0.15,
+    [int] $BaselineSample = 60,
+    [int] $ThrottleLimit = 32,
+    # Resource units per 10 s for the "throttle-bound" pass (budgets scaled down so throttling dominates); 0 skips it.
+    [int] $ScaledRuLimit = 600,
+    [string] $ResultFile
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module MfaPhone
+
+$http = [System.Net.Http.HttpClient]::new()
+function Invoke-Http([string] $Method, [string] $Url, [string] $Json, [string] $Token) {
+    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $Url)
+    if ($Token) { $request.Headers.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $Token) }
+    if ($Json) { $request.Content = [System.Net.Http.StringContent]::new($Json, [System.Text.Encoding]::UTF8, 'application/json') }
+    $response = $http.SendAsync($request).GetAwaiter().GetResult()
+    $body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+    [pscustomobject]@{ Status = [int]$response.StatusCode; Body = $body }
+}
+function Invoke-Control([string] $Method, [string] $Path, [string] $Json) {
+    $r = Invoke-Http $Method "$Endpoint$Path" $Json $null
+    if ($r.Status -ge 300) { throw "control $Path answered $($r.Status): $($r.Body)" }
+    if ($r.Body) { [System.Text.Json.JsonDocument]::Parse($r.Body).RootElement }
+}
+function Get-Number([System.Text.Json.JsonElement] $e, [string] $name) {
+    $v = $null
+    if ($e.TryGetProperty($name, [ref] $v)) { $v.GetDouble() } else { 0 }
+}
+function New-Tenant([int] $count, [string] $domain) {
+    $t = Invoke-Control POST '/control/generate' "{""users"":$count,""seed"":7,""domain"":""$domain""}"
+    [pscustomobject]@{
+        Id = $t.GetProperty('tenantId').GetString()
+        ClientId = $t.GetProperty('clientId').GetString()
+        Secret = $t.GetProperty('clientSecret').GetString()
+    }
+}
+function Connect-Tenant($tenant) {
+    $secret = [System.Net.NetworkCredential]::new('', $tenant.Secret).SecurePassword
+    Connect-MfaGraph -TenantId $tenant.Id -ClientId $tenant.ClientId -ClientSecret $secret -AuthorityHost $Endpoint -GraphEndpoint $Endpoint
+}
+function Get-Upns($tenant) {
+    $state = Invoke-Control GET "/control/state?tenant=$($tenant.Id)" $null
+    foreach ($t in $state.GetProperty('tenants').EnumerateArray()) {
+        foreach ($u in $t.GetProperty('users').EnumerateArray()) { $u.GetProperty('userPrincipalName').GetString() }
+    }
+}
+# Most users in sync, then ChangeShare of them with a new source number (a valid one of the same
+# country: the last digits of the number they now have, changed).
+function Set-Workload($tenant, [int] $count) {
+    $null = Invoke-Control POST '/control/throttling' '{"enabled":false}'
+    Connect-Tenant $tenant
+    $n = 0
+    Sync-MfaPhone -All -ThrottleLimit 32 -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | ForEach-Object { $n++ }
+    $rows = [System.Collections.Generic.List[object]]::new()
+    Get-MfaPhone -UserId (Get-Upns $tenant) -PhoneType mobile -ErrorAction SilentlyContinue | ForEach-Object { $rows.Add($_) }
+    $step = [math]::Max(1, [int][math]::Round(1 / $ChangeShare))
+    $changed = 0
+    for ($i = 0; $i -lt $rows.Count; $i += $step) {
+        $m = $rows[$i]
+        $digits = $m.PhoneNumber
+        $last = [int][string]$digits[-1]
+        $new = $digits.Substring(0, $digits.Length - 1) + (($last + 1) % 10)
+        $patch = "{""onPremisesExtensionAttributes"":{""extensionAttribute15"":""$new""}}"
+        $null = Invoke-Http PATCH "$Endpoint/control/tenants/$($tenant.Id)/users/$([uri]::EscapeDataString($m.UserId))" $patch $null
+        $changed++
+    }
+    $null = Invoke-Control POST '/control/throttling' '{"enabled":true,"resetBudgets":true}'
+    $changed
+}
+
+# The throttle-bound minimum for what the run was charged, and the latency floor.
+function Get-Minimum([System.Text.Json.JsonElement] $settings, [int] $userCount, [double] $ruCharged, [double] $writes, [double] $latency) {
+    $window = Get-Number $settings 'ruWindowSeconds'
+    $limit = $null
+    $fixed = $null
+    if ($settings.TryGetProperty('ruLimit', [ref] $fixed) -and $fixed.ValueKind -eq 'Number') { $limit = $fixed.GetDouble() }
+    elseif ($userCount -gt (Get-Number $settings 'ruTierLargeAbove')) { $limit = Get-Number $settings 'ruLimitLarge' }
+    elseif ($userCount -ge (Get-Number $settings 'ruTierMediumFrom')) { $limit = Get-Number $settings 'ruLimitMedium' }
+    else { $limit = Get-Number $settings 'ruLimitSmall' }
+    $ruBound = [math]::Max(0, ($ruCharged - $limit) / ($limit / $window))
+    $wLimit = Get-Number $settings 'writeLimit'
+    $wBound = [math]::Max(0, ($writes - $wLimit) / ($wLimit / (Get-Number $settings 'writeWindowSeconds')))
+    $pages = [math]::Ceiling($userCount / 999)
+    $floor = ($pages + 2) * $latency / 1000
+    [pscustomobject]@{ RuLimit = $limit; ThrottleBound = [math]::Max($ruBound, $wBound); Floor = $floor; Minimum = [math]::Max([math]::Max($ruBound, $wBound), $floor) }
+}
+
+# The runbook's pattern: for each user, read the attribute, read the methods, write if needed,
+# strictly one request after another.
+function Measure-Sequential($tenant, [string[]] $upns) {
+    $token = (Invoke-Control POST '/control/tokens' "{""tenant"":""$($tenant.Id)"",""clientId"":""$($tenant.ClientId)""}").GetProperty('access_token').GetString()
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    foreach ($upn in $upns) {
+        $path = [uri]::EscapeDataString($upn)
+        $user = Invoke-Http GET "$Endpoint/v1.0/users/$path`?`$select=onPremisesExtensionAttributes" $null $token
+        $methods = Invoke-Http GET "$Endpoint/v1.0/users/$path/authentication/phoneMethods" $null $token
+        if ($user.Status -ne 200 -or $methods.Status -ne 200) { continue }
+        $source = [System.Text.Json.JsonDocument]::Parse($user.Body).RootElement.GetProperty('onPremisesExtensionAttributes')
+        $value = $source.GetProperty('extensionAttribute15')
+        if ($value.ValueKind -ne 'String') { continue }
+        $number = (ConvertTo-MfaPhoneNumber $value.GetString()).PhoneNumber
+        if (-not $number) { continue }
+        $current = $null
+        foreach ($m in [System.Text.Json.JsonDocument]::Parse($methods.Body).RootElement.GetProperty('value').EnumerateArray()) {
+            if ($m.GetProperty('phoneType').GetString() -eq 'mobile') { $current = $m.GetProperty('phoneNumber').GetString() }
+        }
+        if ($current -eq $number) { continue }
+        $body = "{""phoneNumber"":""$number"",""phoneType"":""mobile""}"
+        if ($current) { $null = Invoke-Http PATCH "$Endpoint/v1.0/users/$path/authentication/phoneMethods/3179e48a-750b-4051-897c-87b9720928f7" $body $token }
+        else { $null = Invoke-Http POST "$Endpoint/v1.0/users/$path/authentication/phoneMethods" $body $token }
+    }
+    $watch.Elapsed.TotalSeconds / $upns.Count
+}
+
+$latency = 30
+$sizes = @($Users.Split(',') | ForEach-Object { [int]$_ })
+$results = foreach ($size in $sizes) {
+    $syncTenant = New-Tenant $size "sync$size.example.com"
+    $baseTenant = New-Tenant $size "base$size.example.com"
+    $changed = Set-Workload $syncTenant $size
+    $null = Set-Workload $baseTenant $size
+
+    # The sequential baseline, on a sample of the twin tenant (same users, same changes).
+    $null = Invoke-Control POST '/control/faults' '{"latency":"uniform:20:40"}'
+    $sample = @(Get-Upns $baseTenant)
+    $sample = $sample[0..([math]::Min($BaselineSample, $sample.Count) - 1)]
+    $perUser = Measure-Sequential $baseTenant $sample
+    $baseline = $perUser * $size
+
+    foreach ($pass in @('published budgets', 'scaled-down budgets')) {
+        if ($pass -eq 'scaled-down budgets') {
+            if ($ScaledRuLimit -le 0) { continue }
+            # The same workload again: restore it, then limit the resource units.
+            $null = Invoke-Control POST '/control/faults' '{"latency":"none"}'
+            $changed = Set-Workload $syncTenant $size
+            $null = Invoke-Control POST '/control/throttling' "{""ruLimit"":$ScaledRuLimit,""resetBudgets"":true}"
+        }
+        $null = Invoke-Control POST '/control/faults' '{"latency":"uniform:20:40"}'
+        Connect-Tenant $syncTenant
+        $null = Invoke-Control POST '/control/counters/reset' '{}'
+        $process = [System.Diagnostics.Process]::GetCurrentProcess()
+        $cpuBefore = $process.TotalProcessorTime
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $rows = 0
+        Sync-MfaPhone -All -ThrottleLimit $ThrottleLimit -SummaryVariable summary -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | ForEach-Object { $rows++ }
+        $watch.Stop()
+        $process.Refresh()
+        $cpu = ($process.TotalProcessorTime - $cpuBefore).TotalMilliseconds
+        $counters = Invoke-Control GET '/control/counters' $null
+        $settings = Invoke-Control GET '/control/throttling' $null
+        $ru = 0
+        foreach ($p in $counters.GetProperty('resourceUnits').EnumerateObject()) { if ($p.Name -like "*/$($syncTenant.Id)") { $ru += $p.Value.GetDouble() } }
+        $items = Get-Number $counters 'batchItems'
+        $throttled = Get-Number $counters 'throttled'
+        $min = Get-Minimum $settings $size $ru $summary.Writes $latency
+        [pscustomobject]@{
+            Users                = $size
+            Budgets              = $pass
+            RuLimitPer10s        = $min.RuLimit
+            Changed              = $changed
+            Writes               = $summary.Writes
+            Seconds              = [math]::Round($watch.Elapsed.TotalSeconds, 2)
+            MinimumSeconds       = [math]::Round($min.Minimum, 2)
+            ThrottleBoundSeconds = [math]::Round($min.ThrottleBound, 2)
+            TimeOverMinimum      = [math]::Round($watch.Elapsed.TotalSeconds / [math]::Max($min.Minimum, 0.001), 2)
+            BaselineSeconds      = [math]::Round($baseline, 1)
+            SpeedupVsSequential  = [math]::Round($baseline / $watch.Elapsed.TotalSeconds, 1)
+            ThrottledShare       = [math]::Round($throttled / [math]::Max(1, $items + $throttled), 4)
+            Failed               = $summary.Failed
+            PeakHostMB           = [math]::Round($process.PeakWorkingSet64 / 1MB, 1)
+            CpuMsPer1kUsers      = [math]::Round($cpu / $size * 1000, 0)
+        }
+        $null = Invoke-Control POST '/control/throttling' '{"ruLimit":null,"resetBudgets":true}'
+    }
+    $null = Invoke-Control POST '/control/faults' '{"latency":"none"}'
+}
+$results | Format-List
+
+if ($ResultFile) {
+    $rows = [System.Collections.Generic.List[System.Collections.Generic.Dictionary[string, object]]]::new()
+    foreach ($r in $results) {
+        $row = [System.Collections.Generic.Dictionary[string, object]]::new()
+        foreach ($p in $r.PSObject.Properties) { $row[$p.Name] = $p.Value }
+        $rows.Add($row)
+    }
+    [System.IO.File]::WriteAllText($ResultFile, [System.Text.Json.JsonSerializer]::Serialize($rows, $rows.GetType(), [System.Text.Json.JsonSerializerOptions]::new()))
+}
+Disconnect-MfaGraph
