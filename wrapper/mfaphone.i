@@ -149,12 +149,13 @@
 %unignore mfaphone::Session;
 %unignore mfaphone::Session::Session;
 %unignore mfaphone::Session::~Session;
-%rename(ConnectWithClientSecret) mfaphone::Session::connectWithClientSecret;
 %rename(Disconnect) mfaphone::Session::disconnect;
 %rename(Context) mfaphone::Session::context;
 %rename(SetLogLevel) mfaphone::Session::setLogLevel;
 %rename(GetPhoneMethods) mfaphone::Session::getPhoneMethods;
 %rename(Version) mfaphone::Session::version;
+
+%include "auth.i"
 
 %include "mfaphone/events.hpp"
 %include "mfaphone/session.hpp"

@@ -2,6 +2,7 @@
 // thread; the I/O thread drives every transfer, so many callers share connections and HTTP/2
 // streams. Cancellation wakes the I/O thread with curl_multi_wakeup.
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +17,13 @@
 #include "mfaphone/internal/http.hpp"
 #include "mfaphone/internal/url.hpp"
 #include "mfaphone/secret.hpp"
+#include "secure_alloc.hpp"
 
 namespace mfaphone {
 namespace {
 
 struct CurlGlobal {
-    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+    CurlGlobal() { initSecureAllocators(); }
 };
 
 void ensureCurlGlobal() { static CurlGlobal global; }
@@ -54,6 +56,12 @@ struct Transfer {
     bool cancelled = false;
     std::condition_variable done;
 };
+
+// Decrypted TLS records are wiped once handed over (token responses carry tokens).
+CURLcode onSslContext(CURL*, void* sslContext, void*) {
+    SSL_CTX_set_options(static_cast<SSL_CTX*>(sslContext), SSL_OP_CLEANSE_PLAINTEXT);
+    return CURLE_OK;
+}
 
 size_t onBody(char* data, size_t size, size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -188,6 +196,7 @@ private:
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         if (!m_options.caBundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.caBundle.c_str());
+        curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, onSslContext);
 
         long timeoutMs = m_options.requestTimeoutMs;
         if (context.hasDeadline()) {

@@ -24,10 +24,28 @@ public:
     std::shared_ptr<GraphClient> graph;
     std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
 
+    ~SessionImpl() { disconnect(); }
+
     std::shared_ptr<GraphClient> requireGraph() {
         std::lock_guard<std::mutex> lock(mutex);
-        if (!graph) throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
+        if (!graph) throw InvalidInputError("Not signed in to Microsoft Graph. Sign in first.");
         return graph;
+    }
+
+    // Wipes the credential and cached tokens (even while an operation still holds them) and
+    // releases the clients and their connections.
+    void disconnect() noexcept {
+        std::shared_ptr<TokenCache> oldTokens;
+        std::shared_ptr<GraphClient> oldGraph;
+        std::shared_ptr<Transport> oldTransport;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            oldTokens = std::move(tokens);
+            oldGraph = std::move(graph);
+            oldTransport = std::move(transport);
+            info = ContextInfo{};
+        }
+        if (oldTokens) oldTokens->wipe();
     }
 };
 
