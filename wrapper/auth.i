@@ -18,6 +18,8 @@
 %rename(ManagedIdentityClientId) mfaphone::CredentialOptions::managedIdentityClientId;
 %rename(ManagedIdentityObjectId) mfaphone::CredentialOptions::managedIdentityObjectId;
 %rename(ManagedIdentityResourceId) mfaphone::CredentialOptions::managedIdentityResourceId;
+%rename(IdentityEndpoint) mfaphone::CredentialOptions::identityEndpoint;
+%rename(ImdsEndpoint) mfaphone::CredentialOptions::imdsEndpoint;
 // The certificate is set as a copy (never a view into the struct).
 %ignore mfaphone::CredentialOptions::certificateDer;
 %rename(SetCertificateDer) mfaphone::CredentialOptions::setCertificateDer;

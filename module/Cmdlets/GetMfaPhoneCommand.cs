@@ -13,7 +13,7 @@ namespace MfaPhone.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "MfaPhone")]
     [OutputType(typeof(MfaPhoneMethod))]
-    public sealed class GetMfaPhoneCommand : MfaCmdlet
+    public sealed class GetMfaPhoneCommand : MfaGraphCmdlet
     {
         // Pipeline input is read in chunks so thousands of users run concurrently without
         // waiting for the end of the pipeline.

@@ -25,7 +25,7 @@ struct ConnectOptions {
 enum class CredentialKind {
     ClientSecret = 0,  // secret: the client secret
     Certificate = 1,   // secret: PEM or PFX bytes, or a DER key (certificateDer set); password: its password
-    ManagedIdentity = 2,  // no secret: the environment's managed identity
+    ManagedIdentity = 2,  // password: IDENTITY_HEADER when identityEndpoint is given
     AccessToken = 3,      // secret: the access token
     Password = 4,         // secret: the user's password (resource-owner password flow)
     DeviceCode = 5,       // no secret: the user signs in on another device
@@ -39,6 +39,11 @@ struct CredentialOptions {
     std::string managedIdentityClientId;       // ManagedIdentity: a user-assigned identity, by one of these
     std::string managedIdentityObjectId;
     std::string managedIdentityResourceId;
+    // ManagedIdentity: the environment as the caller sees it (a managed runtime keeps its own
+    // copy of the environment). IDENTITY_ENDPOINT (its IDENTITY_HEADER goes in `password`), and
+    // the IMDS address (AZURE_POD_IDENTITY_AUTHORITY_HOST). Both empty: read from the process.
+    std::string identityEndpoint;
+    std::string imdsEndpoint;
     std::vector<unsigned char> certificateDer;  // Certificate: the DER certificate that goes with a DER key
 };
 

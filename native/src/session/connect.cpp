@@ -5,6 +5,7 @@
 
 #include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/operation.hpp"
+#include "mfaphone/internal/url.hpp"
 #include "session_impl.hpp"
 
 namespace mfaphone {
@@ -43,7 +44,15 @@ std::shared_ptr<TokenCredential> makeCredential(const ConnectOptions& options,
                 parseAssertionAlgorithm(credential.signatureAlgorithm), logger);
         }
         case CredentialKind::ManagedIdentity: {
-            ManagedIdentityOptions mi = managedIdentityFromEnvironment();
+            ManagedIdentityOptions mi;
+            if (credential.identityEndpoint.empty() && credential.imdsEndpoint.empty()) {
+                mi = managedIdentityFromEnvironment();
+            } else if (!credential.identityEndpoint.empty()) {
+                mi.identityEndpoint = credential.identityEndpoint;
+                mi.identityHeader = fromBytes(password);
+            } else {
+                mi.imdsEndpoint = trimTrailingSlash(credential.imdsEndpoint);
+            }
             mi.clientId = credential.managedIdentityClientId;
             mi.objectId = credential.managedIdentityObjectId;
             mi.resourceId = credential.managedIdentityResourceId;

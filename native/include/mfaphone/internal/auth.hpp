@@ -85,7 +85,7 @@ TokenClaims readTokenClaims(const SecretString& jwt);
 std::vector<std::string> tokenRoles(const SecretString& jwt);
 
 // Well-known directory role template ids (wids claim).
-inline constexpr const char* kAuthenticationAdministratorRole = "0526716b-113d-4c15-b2c8-68e3c22b9f80";
+inline constexpr const char* kAuthenticationAdministratorRole = "c4e39bd9-1100-46d3-8c65-fb160da0071f";
 inline constexpr const char* kPrivilegedAuthenticationAdministratorRole =
     "7be44c8a-adaf-4e2a-84d6-ab2649e08a13";
 inline constexpr const char* kGlobalAdministratorRole = "62e90394-69f5-4237-9190-012177145e10";
