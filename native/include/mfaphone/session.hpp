@@ -117,6 +117,7 @@ public:
     static std::string version();
 
 private:
+    friend struct SessionTestAccess;  // native tests only
     std::shared_ptr<SessionImpl> m_impl;
 };
 

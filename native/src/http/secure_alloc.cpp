@@ -10,6 +10,10 @@
 #include <cstring>
 #include <mutex>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "mfaphone/secret.hpp"
 
 namespace mfaphone {
@@ -87,6 +91,13 @@ SecureAllocStatus initSecureAllocators() {
         g_status.curl = curl_global_init_mem(CURL_GLOBAL_DEFAULT, zeroingMalloc, zeroingFree, zeroingRealloc,
                                              zeroingStrdup, zeroingCalloc) == CURLE_OK;
         if (!g_status.curl) curl_global_init(CURL_GLOBAL_DEFAULT);
+#if defined(__GLIBC__)
+        // nghttp2 (HTTP/2 under libcurl) copies request headers, Authorization included, with the
+        // system allocator and frees them unwiped; libcurl gives it no allocator. glibc can fill
+        // freed blocks (M_PERTURB) so such copies do not outlive their use. Process-wide, and not
+        // for blocks up to 1032 bytes that glibc keeps in its per-thread cache (tcache).
+        g_status.freedMemoryFilled = mallopt(M_PERTURB, 0xA5) == 1;
+#endif
     });
     return g_status;
 }

@@ -8,6 +8,7 @@ namespace mfaphone {
 struct SecureAllocStatus {
     bool curl = false;     // curl_global_init_mem installed the zeroing allocator
     bool openssl = false;  // CRYPTO_set_mem_functions took effect (only before OpenSSL's first allocation)
+    bool freedMemoryFilled = false;  // glibc fills freed heap blocks (M_PERTURB)
 };
 
 // Initialises libcurl (once per process) with allocators that wipe every block on release.
