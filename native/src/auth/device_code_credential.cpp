@@ -24,12 +24,15 @@ long long secondsMember(const SecretJson& body, const char* name, long long fall
 }  // namespace
 
 DeviceCodeCredential::DeviceCodeCredential(std::shared_ptr<Transport> transport, CloudEndpoints cloud,
-                                           std::string tenantId, std::string clientId, Logger logger)
+                                           std::string tenantId, std::string clientId, Logger logger,
+                                           Sleeper sleeper)
     : m_transport(std::move(transport)),
       m_cloud(std::move(cloud)),
       m_tenantId(std::move(tenantId)),
       m_clientId(std::move(clientId)),
-      m_logger(std::move(logger)) {
+      m_logger(std::move(logger)),
+      m_sleep(sleeper ? std::move(sleeper)
+                      : Sleeper([](std::chrono::seconds d, const Context& c) { c.sleepFor(d); })) {
     if (m_tenantId.empty()) m_tenantId = "organizations";
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
 }
@@ -108,7 +111,7 @@ AccessToken DeviceCodeCredential::signIn(const Context& context) {
                          "expired_token", 70019);
     };
     for (;;) {
-        context.sleepFor(std::chrono::seconds(interval));
+        m_sleep(std::chrono::seconds(interval), context);
         if (std::chrono::steady_clock::now() >= deadline) throw expired();
         SecretForm poll;
         poll.add("grant_type", "urn:ietf:params:oauth:grant-type:device_code")

@@ -180,6 +180,11 @@ AccessToken parseTokenResponse(const HttpResponse& response, std::chrono::system
         return result;
     }
     if (!body.is_object()) {
+        if (response.status == 200)
+            throw AuthError(
+                "The token endpoint answered HTTP 200 with a body that is not valid JSON (or not a JSON "
+                "object); the endpoint or a proxy in between is misbehaving.",
+                "invalid_token_response", 0, "", 200);
         throw AuthError("The token endpoint answered HTTP " + std::to_string(response.status) +
                             " without an OAuth error body.",
                         "", 0, "", response.status);

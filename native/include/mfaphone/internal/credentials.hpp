@@ -173,8 +173,10 @@ private:
 // polls honour `interval` and `slow_down`; later tokens come from the refresh token.
 class DeviceCodeCredential : public TokenCredential {
 public:
+    // Waits between polls; returns early (CancelledError) on cancellation. Injectable for tests.
+    using Sleeper = std::function<void(std::chrono::seconds, const Context&)>;
     DeviceCodeCredential(std::shared_ptr<Transport> transport, CloudEndpoints cloud, std::string tenantId,
-                         std::string clientId, Logger logger);
+                         std::string clientId, Logger logger, Sleeper sleeper = {});
     AccessToken requestToken(const Context& context) override;
     std::string kind() const override { return "DeviceCode"; }
     void wipe() noexcept override;
@@ -186,6 +188,7 @@ private:
     std::string m_tenantId;
     std::string m_clientId;
     Logger m_logger;
+    Sleeper m_sleep;
     std::mutex m_mutex;
     SecretString m_refreshToken;
 };
