@@ -32,6 +32,7 @@ missing_packages() {
 
 dotnet_projects() {
     printf '%s\n' module/MfaPhone.csproj emulator/MfaPhone.Emulator.csproj tools/pshost/MfaPhone.PsHost.csproj \
+        tools/helpgen/MfaPhone.HelpGen.csproj \
         tests/module/MfaPhone.Module.Tests.csproj tests/emulator/MfaPhone.Emulator.Tests.csproj \
         tests/pshost/MfaPhone.PsHost.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
 }

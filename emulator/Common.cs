@@ -78,13 +78,27 @@ public sealed class Rng
     }
 }
 
-/// <summary>The emulator's clock: real UTC time plus an offset that the control API can advance.</summary>
+/// <summary>The emulator's clock: real UTC time plus an offset that the control API can only move
+/// forward (until <see cref="Reset"/>). <see cref="MonotonicSeconds"/> is the same offset over a
+/// monotonic timer, for rates (throttling): the wall clock may step back, that timeline cannot.</summary>
 public sealed class Clock
 {
     private long _offsetTicks;
+    private readonly long _origin = System.Diagnostics.Stopwatch.GetTimestamp();
     public DateTimeOffset UtcNow => DateTimeOffset.UtcNow.AddTicks(Interlocked.Read(ref _offsetTicks));
     public long UnixNow => UtcNow.ToUnixTimeSeconds();
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+
+    /// <summary>Seconds since the emulator started on a monotonic timer, plus the offset.</summary>
+    public double MonotonicSeconds =>
+        System.Diagnostics.Stopwatch.GetElapsedTime(_origin).TotalSeconds + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks)).TotalSeconds;
+
+    /// <summary>Moves the clock forward; a negative or non-finite amount is refused.</summary>
+    public void Advance(TimeSpan by)
+    {
+        if (by < TimeSpan.Zero) throw new ArgumentException("advanceSeconds must not be negative: the clock only moves forward (POST /control/reset sets it back)");
+        Interlocked.Add(ref _offsetTicks, by.Ticks);
+    }
+
     public TimeSpan Offset => TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
     public void Reset() => Interlocked.Exchange(ref _offsetTicks, 0);
 }

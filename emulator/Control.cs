@@ -171,7 +171,7 @@ public static class Control
         {
             var a = new JsonArray();
             foreach (var d in emu.DeviceCodes.All)
-                a.Add(new JsonObject { ["userCode"] = d.UserCode, ["clientId"] = d.ClientId, ["tenantId"] = d.TenantId.ToString(), ["state"] = d.State, ["scope"] = d.Scope });
+                a.Add(new JsonObject { ["userCode"] = d.UserCode, ["clientId"] = d.ClientId, ["tenantId"] = d.TenantId?.ToString(), ["multiTenant"] = d.MultiTenant, ["state"] = d.State, ["scope"] = d.Scope });
             return Ok(new JsonObject { ["deviceCodes"] = a });
         }).WithDisplayName("devicecodes");
 
@@ -186,11 +186,22 @@ public static class Control
                 switch (action)
                 {
                     case "approve":
-                        var t = emu.World.FindTenant(entry.TenantId) ?? throw new KeyNotFoundException("tenant gone");
                         var upn = body.Str("userPrincipalName") ?? throw new ArgumentException("userPrincipalName required");
                         User? u;
-                        lock (t.Sync) u = t.FindUser(upn);
-                        if (u == null) return NotFound($"user {upn}");
+                        if (entry.MultiTenant)
+                        {
+                            // /organizations or /common: any work account signs in; its tenant is the token's
+                            var found = emu.World.FindUserAnywhere(upn);
+                            if (found == null) return NotFound($"user {upn}");
+                            entry.TenantId = found.Value.Item1.Id;
+                            u = found.Value.Item2;
+                        }
+                        else
+                        {
+                            var t = emu.World.FindTenant(entry.TenantId!.Value) ?? throw new KeyNotFoundException("tenant gone");
+                            lock (t.Sync) u = t.FindUser(upn);
+                            if (u == null) return NotFound($"user {upn}");
+                        }
                         entry.UserId = u.Id;
                         entry.State = "approved";
                         break;
@@ -224,7 +235,10 @@ public static class Control
         g.MapPost("/clock", async (HttpContext ctx) =>
         {
             var body = await ReadJson(ctx);
-            emu.Clock.Advance(TimeSpan.FromSeconds(body.Num("advanceSeconds") ?? 0));
+            double by = body.Num("advanceSeconds") ?? 0;
+            if (double.IsNaN(by) || double.IsInfinity(by) || by > TimeSpan.MaxValue.TotalSeconds / 4)
+                throw new ArgumentException("advanceSeconds must be a finite number of seconds");
+            emu.Clock.Advance(TimeSpan.FromSeconds(by));
             return Ok(new JsonObject { ["now"] = emu.Clock.UtcNow.ToString("o"), ["offsetSeconds"] = emu.Clock.Offset.TotalSeconds });
         }).WithDisplayName("clock.advance");
 

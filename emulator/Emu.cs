@@ -26,7 +26,7 @@ public sealed class Emu : IDisposable
         Options = options;
         Tokens = tokens ?? (options.SigningKeyFile != null ? TokenService.FromPemFile(options.SigningKeyFile) : new TokenService());
         Rng = new Rng(options.Seed);
-        Throttler = new Throttler(options.Throttle);
+        Throttler = new Throttler(options.Throttle, () => Clock.MonotonicSeconds);
         Faults = new FaultInjector(options.Faults, Rng, Counters);
         Twilio = new TwilioService(this);
         Receivers = new Receivers(this);

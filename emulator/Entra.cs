@@ -21,7 +21,11 @@ public sealed class DeviceCodeEntry
 {
     public required string DeviceCode { get; init; }
     public required string UserCode { get; init; }
-    public required Guid TenantId { get; init; }
+    /// <summary>The tenant the code was asked for; for /organizations and /common the signed-in
+    /// user's tenant, set at approval.</summary>
+    public Guid? TenantId { get; set; }
+    /// <summary>Asked for at /organizations or /common: the tenant comes from the account that approves it.</summary>
+    public bool MultiTenant { get; init; }
     public required string ClientId { get; init; }
     public required string Scope { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
@@ -109,9 +113,12 @@ public static class Entra
         HandleAadPost(ctx, emu, "entra:devicecode", async () =>
         {
             var form = await ReadForm(ctx);
-            var t = ResolveTenant(emu, tenant);
+            bool multi = IsOrganizationsAuthority(tenant);
+            // /organizations and /common: the app is looked up by client id (a multi-tenant app);
+            // the tenant is the one of the account that signs in.
+            var t = multi ? null : ResolveTenant(emu, tenant);
             var clientId = Required(form, "client_id");
-            var app = FindApp(t, clientId);
+            var app = t != null ? FindApp(t, clientId) : FindAppAnywhere(emu, clientId, tenant);
             var scope = Required(form, "scope");
             var (graphScopes, _, _) = ResolveDelegatedScopes(emu, app, scope);
             _ = graphScopes;
@@ -120,7 +127,7 @@ public static class Entra
             int expires = emu.Options.DeviceCodeExpiresIn;
             emu.DeviceCodes.Add(new DeviceCodeEntry
             {
-                DeviceCode = deviceCode, UserCode = userCode, TenantId = t.Id, ClientId = app.ClientId,
+                DeviceCode = deviceCode, UserCode = userCode, TenantId = t?.Id, MultiTenant = multi, ClientId = app.ClientId,
                 Scope = scope, ExpiresAt = emu.Clock.UtcNow.AddSeconds(expires),
             });
             const string uri = "https://microsoft.com/devicelogin";
@@ -270,6 +277,15 @@ public static class Entra
         }
         else if (grant == "password" && IsMultiTenantAlias(tenantSegment))
             throw new AadError(400, "invalid_grant", 9001023, $"The grant type isn't supported over the /{tenantSegment} endpoint. Use a tenant-specific endpoint.");
+        else if (grant == DeviceCodeGrant && IsOrganizationsAuthority(tenantSegment))
+            t = DeviceCodeTenant(emu, form);
+        else if (grant == "refresh_token" && IsOrganizationsAuthority(tenantSegment))
+        {
+            // the refresh token names its account, and so its tenant
+            var g = emu.RefreshTokens.Get(Required(form, "refresh_token"));
+            t = (g != null ? emu.World.FindTenant(g.TenantId) : null)
+                ?? throw new AadError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
+        }
         else t = ResolveTenant(emu, tenantSegment);
 
         emu.Counters.Add(emu.Counters.TokensIssued, "requests:" + grant);
@@ -348,7 +364,11 @@ public static class Entra
         var app = FindApp(t, clientId);
         AuthenticateClient(emu, ctx, t, tenantSegment, app, form, required: !app.PublicClient);
         var entry = emu.DeviceCodes.ByDeviceCode(code);
-        if (entry == null || entry.TenantId != t.Id || !string.Equals(entry.ClientId, app.ClientId, StringComparison.OrdinalIgnoreCase))
+        bool multi = IsOrganizationsAuthority(tenantSegment);
+        // A code asked for at one tenant is redeemed there; one asked for at /organizations or
+        // /common is redeemed at either (its tenant is the approving account's).
+        if (entry == null || entry.MultiTenant != multi || (!multi && entry.TenantId != t.Id)
+            || !string.Equals(entry.ClientId, app.ClientId, StringComparison.OrdinalIgnoreCase))
             throw new AadError(400, "bad_verification_code", 70000, "The provided value for the input parameter 'device_code' is not valid.");
         lock (entry)
         {
@@ -367,7 +387,7 @@ public static class Entra
                     throw new AadError(400, "authorization_declined", 70000, "The user has declined to authorize the application.");
             }
             User? user;
-            lock (t.Sync) user = entry.UserId is Guid uid ? t.UsersById.GetValueOrDefault(uid) : null;
+            lock (t.Sync) user = entry.UserId is Guid uid && entry.TenantId == t.Id ? t.UsersById.GetValueOrDefault(uid) : null;
             if (user == null) throw new AadError(400, "invalid_grant", 50034, "The user account does not exist in the directory.");
             entry.State = "redeemed";
             return IssueDelegated(emu, t, app, user, entry.Scope, "pwd mfa");
@@ -663,6 +683,44 @@ public static class Entra
     }
 
     // ---------- helpers ----------
+
+    /// <summary>The tenant a device-code redemption at /organizations or /common is for: the
+    /// approving account's once approved. While the code is pending (or unknown) there is no
+    /// tenant yet, so the app is looked up by client id anywhere and the poll answers from the code's state.</summary>
+    private static Tenant DeviceCodeTenant(Emu emu, Dictionary<string, string> form)
+    {
+        var clientId = Required(form, "client_id");
+        var entry = emu.DeviceCodes.ByDeviceCode(Required(form, "device_code"));
+        if (entry?.TenantId is Guid tid && emu.World.FindTenant(tid) is { } userTenant)
+        {
+            lock (userTenant.Sync)
+                if (userTenant.Apps.ContainsKey(clientId)) return userTenant;
+            // The account's tenant has no service principal for the app.
+            throw new AadError(400, "unauthorized_client", 700016, $"Application with identifier '{clientId}' was not found in the directory '{userTenant.DisplayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.");
+        }
+        // pending, declined, expired or unknown: any tenant holding the app answers the same way
+        foreach (var t in emu.World.Tenants)
+            lock (t.Sync)
+                if (t.Apps.ContainsKey(clientId)) return t;
+        throw AppNotFound(clientId, "organizations");
+    }
+
+    /// <summary>A multi-tenant app addressed at /organizations or /common: the first tenant that registers it.</summary>
+    private static App FindAppAnywhere(Emu emu, string clientId, string authority)
+    {
+        foreach (var t in emu.World.Tenants)
+            lock (t.Sync)
+                if (t.Apps.TryGetValue(clientId, out var app)) return app;
+        throw AppNotFound(clientId, authority);
+    }
+
+    private static AadError AppNotFound(string clientId, string directory) =>
+        new(400, "unauthorized_client", 700016, $"Application with identifier '{clientId}' was not found in the directory '{directory}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.");
+
+    /// <summary>/organizations and /common: work or school accounts of any tenant (the emulator
+    /// models no personal Microsoft accounts, so /consumers resolves no tenant).</summary>
+    private static bool IsOrganizationsAuthority(string t) =>
+        t.Equals("common", StringComparison.OrdinalIgnoreCase) || t.Equals("organizations", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsMultiTenantAlias(string t) =>
         t.Equals("common", StringComparison.OrdinalIgnoreCase) || t.Equals("organizations", StringComparison.OrdinalIgnoreCase) || t.Equals("consumers", StringComparison.OrdinalIgnoreCase);

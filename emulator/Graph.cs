@@ -380,7 +380,7 @@ public static partial class Graph
         int cost = c.Emu.Throttler.Cost(c.Req.Method, usersResource, q.ContainsKey("$select"), q.ContainsKey("$expand"), top);
         int users;
         lock (c.Tenant.Sync) users = c.Tenant.ActiveUserCount;
-        var r = c.Emu.Throttler.Charge(c.Tenant, users, c.Caller.AppId, cost, write, c.Emu.Clock.UtcNow);
+        var r = c.Emu.Throttler.Charge(c.Tenant, users, c.Caller.AppId, cost, write);
         if (!r.Allowed)
         {
             var e = Throttled(r.RetryAfterSeconds, r.Information!, r.Scope);

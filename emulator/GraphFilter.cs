@@ -7,19 +7,48 @@ namespace MfaPhone.Emulator;
 /// and, or, not, parentheses; string, null, boolean and GUID literals.</summary>
 public static class Filter
 {
+    /// <summary>Why a filter is an advanced query (needs <c>ConsistencyLevel: eventual</c> and
+    /// <c>$count=true</c>): the <c>ne</c> or <c>not</c> operator, <c>endsWith</c>, or a property
+    /// indexed only for advanced queries (<c>onPremisesExtensionAttributes</c>).</summary>
+    public enum AdvancedKind { NotEquals, Not, EndsWith, Property }
+
+    public sealed record AdvancedReason(AdvancedKind Kind, string Property)
+    {
+        /// <summary>Graph's answer when the advanced query parameters are missing.</summary>
+        public GraphError Error() => Kind switch
+        {
+            AdvancedKind.NotEquals => new GraphError(400, "Request_UnsupportedQuery", "Filter operator 'NotEqualsMatch' is not supported."),
+            AdvancedKind.Not => new GraphError(400, "Request_UnsupportedQuery", "Filter operator 'Not' is not supported."),
+            AdvancedKind.EndsWith => new GraphError(400, "Request_UnsupportedQuery",
+                "Operator 'endsWith' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"),
+            _ => Unsupported(Property),
+        };
+    }
+
+    public static GraphError Unsupported(string property) =>
+        new(400, "Request_UnsupportedQuery", $"Unsupported or invalid query filter clause specified for property '{property}' of resource 'User'.");
+
     public abstract class Node
     {
-        /// <summary>The property that makes this an advanced query (needs ConsistencyLevel + $count), or null.</summary>
-        public string? Advanced { get; set; }
+        /// <summary>What makes this an advanced query (needs ConsistencyLevel + $count), or null.</summary>
+        public AdvancedReason? Advanced { get; set; }
         public abstract bool Eval(User u);
     }
 
     private sealed class And(Node a, Node b) : Node { public override bool Eval(User u) => a.Eval(u) && b.Eval(u); }
-    private sealed class Or(Node a, Node b) : Node { public override bool Eval(User u) => a.Eval(u) || b.Eval(u); }
+    private sealed class Or(Node a, Node b) : Node
+    {
+        public Node A => a;
+        public Node B => b;
+        public override bool Eval(User u) => a.Eval(u) || b.Eval(u);
+    }
     private sealed class Not(Node a) : Node { public override bool Eval(User u) => !a.Eval(u); }
 
     private sealed class Compare(string prop, string op, object? value) : Node
     {
+        public string Prop => prop;
+        public string Op => op;
+        public object? Value_ => value;
         public override bool Eval(User u)
         {
             var v = Value(u, prop);
@@ -91,6 +120,31 @@ public static class Filter
         };
     }
 
+    /// <summary>The object ids of a delta scoping filter (<c>id eq '…'</c>, joined by <c>or</c>),
+    /// or null when the filter has any other shape.</summary>
+    public static List<string>? ScopingIds(Node n)
+    {
+        var ids = new List<string>();
+        bool Walk(Node x)
+        {
+            switch (x)
+            {
+                case Or o: return Walk(o.A) && Walk(o.B);
+                case Compare c when c.Prop == "id" && c.Op == "eq" && c.Value_ is string v:
+                    ids.Add(v);
+                    return true;
+                default: return false;
+            }
+        }
+        return Walk(n) ? ids : null;
+    }
+
+    /// <summary>Filterable user properties (also the properties $search may name).</summary>
+    public static string? Property(string name) => Props.TryGetValue(name, out var c) ? c : null;
+
+    /// <summary>A property's value as the filter sees it.</summary>
+    public static object? ValueOf(User u, string canonicalProp) => Value(u, canonicalProp);
+
     public static Node Parse(string text)
     {
         var p = new Parser(text);
@@ -153,7 +207,7 @@ public static class Filter
             if (Keyword("not"))
             {
                 var inner = ParseUnary();
-                return new Not(inner) { Advanced = inner.Advanced ?? "not" };
+                return new Not(inner) { Advanced = new AdvancedReason(AdvancedKind.Not, "not") };
             }
             if (Char('('))
             {
@@ -171,7 +225,13 @@ public static class Filter
                     var lit = ParseLiteral() as string ?? throw Error($"{fn} needs a string literal.");
                     if (!Char(')')) throw Error("')' expected.");
                     var node = new StringFunc(fn, prop, lit);
-                    node.Advanced = fn == "endswith" ? PropName(prop) : AdvancedProp(prop);
+                    if (fn == "endswith")
+                    {
+                        // endsWith is indexed only for mail, otherMails, userPrincipalName and proxyAddresses
+                        if (prop is not ("mail" or "userPrincipalName")) throw Unsupported(PropName(prop));
+                        node.Advanced = new AdvancedReason(AdvancedKind.EndsWith, PropName(prop));
+                    }
+                    else node.Advanced = AdvancedProp(prop);
                     return node;
                 }
                 Pos = save;
@@ -181,7 +241,7 @@ public static class Filter
             {
                 string op = s.Substring(Pos - 2, 2).ToLowerInvariant();
                 var v = ParseLiteral();
-                return new Compare(p, op, v) { Advanced = op == "ne" ? PropName(p) : AdvancedProp(p) };
+                return new Compare(p, op, v) { Advanced = op == "ne" ? new AdvancedReason(AdvancedKind.NotEquals, PropName(p)) : AdvancedProp(p) };
             }
             if (Keyword("in"))
             {
@@ -192,14 +252,15 @@ public static class Filter
                 return new In(p, values) { Advanced = AdvancedProp(p) };
             }
             foreach (var op in new[] { "ge", "le", "gt", "lt" })
-                if (Keyword(op)) throw new GraphError(400, "Request_UnsupportedQuery", $"Unsupported or invalid query filter clause specified for property '{PropName(p)}' of resource 'User'.");
+                if (Keyword(op)) throw Unsupported(PropName(p));
             throw Error($"operator expected after '{p}'.");
         }
 
         private static string PropName(string p) => p.Contains('/') ? p[(p.LastIndexOf('/') + 1)..] : p;
 
         /// <summary>Filtering on onPremisesExtensionAttributes is an advanced query.</summary>
-        private static string? AdvancedProp(string p) => p.StartsWith("onPremisesExtensionAttributes/", StringComparison.Ordinal) ? PropName(p) : null;
+        private static AdvancedReason? AdvancedProp(string p) =>
+            p.StartsWith("onPremisesExtensionAttributes/", StringComparison.Ordinal) ? new AdvancedReason(AdvancedKind.Property, PropName(p)) : null;
 
         private string ParseProperty()
         {

@@ -93,11 +93,57 @@ public static class Users
         var u = Graph.FindUser(req.Caller.Tenant, key);
         RequireRead(req.Caller, u);
         var props = ParseSelect(q);
+        var expand = ParseExpand(q);
         JsonObject body;
         lock (req.Caller.Tenant.Sync) body = Project(u, props);
+        Expand(body, expand);
         var result = new JsonObject { ["@odata.context"] = SelectContext(req, q, props, "users") + "/$entity" };
         foreach (var kv in body) result[kv.Key] = kv.Value?.DeepClone();
         return new GraphResponse { Status = 200, Body = result };
+    }
+
+    // ---------- $expand ----------
+
+    /// <summary>Navigation properties of a user that $expand accepts. The emulator models no
+    /// relationships: a user has no manager (the property stays absent, as in Graph) and the
+    /// collections are empty.</summary>
+    private static readonly string[] NavigationProperties =
+    {
+        "manager", "directReports", "memberOf", "transitiveMemberOf", "ownedObjects", "registeredDevices",
+        "ownedDevices", "createdObjects", "appRoleAssignments", "oauth2PermissionGrants", "extensions",
+    };
+
+    public static List<string> ParseExpand(Dictionary<string, string> q)
+    {
+        var result = new List<string>();
+        if (!q.TryGetValue("$expand", out var ex) || string.IsNullOrWhiteSpace(ex)) return result;
+        int depth = 0, start = 0;
+        var names = new List<string>();
+        for (int i = 0; i <= ex.Length; i++)
+        {
+            if (i == ex.Length || (ex[i] == ',' && depth == 0))
+            {
+                var item = ex[start..i];
+                int paren = item.IndexOf('(');
+                names.Add((paren >= 0 ? item[..paren] : item).Trim());
+                start = i + 1;
+            }
+            else if (ex[i] == '(') depth++;
+            else if (ex[i] == ')') depth--;
+        }
+        foreach (var n in names)
+        {
+            var p = NavigationProperties.FirstOrDefault(a => a.Equals(n, StringComparison.OrdinalIgnoreCase))
+                ?? throw new GraphError(400, "BadRequest", $"Could not find a property named '{n}' on type 'microsoft.graph.user'.");
+            if (!result.Contains(p)) result.Add(p);
+        }
+        return result;
+    }
+
+    private static void Expand(JsonObject o, List<string> expand)
+    {
+        foreach (var p in expand)
+            if (p != "manager") o[p] = new JsonArray();
     }
 
     // ---------- list ----------
@@ -108,39 +154,59 @@ public static class Users
     private static bool CountTrue(Dictionary<string, string> q) =>
         q.TryGetValue("$count", out var c) && c.Equals("true", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The query's $filter, checked against the advanced-query rules: an advanced filter
+    /// needs <c>ConsistencyLevel: eventual</c> and <c>$count=true</c>.</summary>
+    private static Filter.Node? ParseFilter(Dictionary<string, string> q, bool advancedParameters)
+    {
+        if (!q.TryGetValue("$filter", out var fs) || string.IsNullOrWhiteSpace(fs)) return null;
+        var filter = Filter.Parse(fs);
+        if (filter.Advanced is { } why && !advancedParameters) throw why.Error();
+        return filter;
+    }
+
+    /// <summary>$search: only with <c>ConsistencyLevel: eventual</c>.</summary>
+    private static Search.Node? ParseSearch(GraphRequest req, Dictionary<string, string> q)
+    {
+        if (!q.TryGetValue("$search", out var ss)) return null;
+        if (!Eventual(req)) throw Search.MissingConsistencyLevel();
+        return Search.Parse(ss);
+    }
+
     public static GraphResponse List(Emu emu, GraphRequest req, Dictionary<string, string> q)
     {
         RequireRead(req.Caller, null);
         if (q.ContainsKey("$skip")) throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+        bool eventual = Eventual(req);
+        // Without ConsistencyLevel: eventual, Graph silently ignores $count=true (no @odata.count).
+        bool count = eventual && CountTrue(q);
+        bool advanced = eventual && count;
+        var search = ParseSearch(req, q);
+        var filter = ParseFilter(q, advanced);
         string? orderBy = null;
         bool orderDesc = false;
         if (q.TryGetValue("$orderby", out var ob))
         {
             var parts = ob.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || parts.Length > 2 || (parts.Length == 2 && !parts[1].Equals("asc", StringComparison.OrdinalIgnoreCase) && !parts[1].Equals("desc", StringComparison.OrdinalIgnoreCase)))
+                throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
             orderBy = parts[0].Equals("displayName", StringComparison.OrdinalIgnoreCase) ? "displayName"
                 : parts[0].Equals("userPrincipalName", StringComparison.OrdinalIgnoreCase) ? "userPrincipalName"
+                // createdDateTime sorts only in advanced queries (seed order stands for creation order)
+                : parts[0].Equals("createdDateTime", StringComparison.OrdinalIgnoreCase) && advanced ? "createdDateTime"
                 : throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
             orderDesc = parts.Length > 1 && parts[1].Equals("desc", StringComparison.OrdinalIgnoreCase);
         }
         var props = ParseSelect(q);
+        var expand = ParseExpand(q);
+        if (expand.Count > 0 && (advanced || search != null))
+            throw new GraphError(400, "Request_UnsupportedQuery", "$expand is not supported in advanced queries (ConsistencyLevel: eventual with $count or $search).");
         int top = 100;
         if (q.TryGetValue("$top", out var ts))
         {
             if (!int.TryParse(ts, NumberStyles.Integer, CultureInfo.InvariantCulture, out top) || top < 1 || top > 999)
                 throw new GraphError(400, "Request_UnsupportedQuery", $"Invalid page size specified: '{ts}'. Must be between 1 and 999 inclusive.");
         }
-        bool eventual = Eventual(req);
-        bool count = CountTrue(q);
-        if (count && !eventual)
-            throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
-        Filter.Node? filter = null;
-        if (q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs))
-        {
-            filter = Filter.Parse(fs);
-            if (filter.Advanced is string advProp && !(eventual && count))
-                throw new GraphError(400, "Request_UnsupportedQuery", $"Unsupported or invalid query filter clause specified for property '{advProp}' of resource 'User'.");
-        }
-        if (orderBy != null && filter != null && !(eventual && count))
+        if (orderBy != null && filter != null && !advanced)
             throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
         int offset = 0;
         if (q.TryGetValue("$skiptoken", out var tok))
@@ -154,18 +220,24 @@ public static class Users
         lock (t.Sync)
         {
             IReadOnlyList<User> source = t.Users;
-            if (orderBy != null)
+            if (orderBy is "displayName" or "userPrincipalName")
             {
                 Func<User, string> key = orderBy == "displayName" ? u => u.DisplayName ?? "" : u => u.UserPrincipalName;
                 source = (orderDesc ? t.Users.OrderByDescending(key, StringComparer.OrdinalIgnoreCase) : t.Users.OrderBy(key, StringComparer.OrdinalIgnoreCase)).ToList();
             }
+            else if (orderBy == "createdDateTime" && orderDesc) source = Enumerable.Reverse(t.Users).ToList();
             for (int i = count ? 0 : offset; i < source.Count; i++)
             {
                 var u = source[i];
-                if (u.Deleted || (filter != null && !filter.Eval(u))) continue;
+                if (u.Deleted || (filter != null && !filter.Eval(u)) || (search != null && !search.Eval(u))) continue;
                 total++;
                 if (i < offset) continue;
-                if (page.Count < top) page.Add(Project(u, props));
+                if (page.Count < top)
+                {
+                    var o = Project(u, props);
+                    Expand(o, expand);
+                    page.Add(o);
+                }
                 else if (next < 0)
                 {
                     next = i;
@@ -183,11 +255,13 @@ public static class Users
     public static GraphResponse Count(Emu emu, GraphRequest req, Dictionary<string, string> q)
     {
         RequireRead(req.Caller, null);
-        if (!Eventual(req)) throw new GraphError(400, "Request_BadRequest", "Count is not currently supported.");
-        Filter.Node? filter = q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs) ? Filter.Parse(fs) : null;
+        if (!Eventual(req)) throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
+        // The $count segment with ConsistencyLevel is itself an advanced query.
+        var search = ParseSearch(req, q);
+        var filter = ParseFilter(q, advancedParameters: true);
         var t = req.Caller.Tenant;
         int n;
-        lock (t.Sync) n = t.Users.Count(u => !u.Deleted && (filter == null || filter.Eval(u)));
+        lock (t.Sync) n = t.Users.Count(u => !u.Deleted && (filter == null || filter.Eval(u)) && (search == null || search.Eval(u)));
         return new GraphResponse { Status = 200, Text = n.ToString(CultureInfo.InvariantCulture) };
     }
 
@@ -223,6 +297,20 @@ public static class Users
     public static GraphResponse Delta(Emu emu, GraphRequest req, Dictionary<string, string> q)
     {
         RequireRead(req.Caller, null);
+        // users/delta: $filter only as a scoping filter on object ids (id eq '…' or …, at most 50);
+        // no $orderby, $expand or $search.
+        if (q.ContainsKey("$orderby")) throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+        if (q.ContainsKey("$expand")) throw new GraphError(400, "Request_UnsupportedQuery", "$expand is not supported by delta queries on users.");
+        if (q.ContainsKey("$search")) throw new GraphError(400, "Request_UnsupportedQuery", "$search is not supported by delta queries on users.");
+        if (q.ContainsKey("$skip")) throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+        HashSet<string>? scope = null;
+        if (q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs))
+        {
+            var ids = Filter.ScopingIds(Filter.Parse(fs));
+            if (ids == null) throw new GraphError(400, "Request_UnsupportedQuery", "Filter not supported.");
+            if (ids.Count > 50) throw new GraphError(400, "Request_UnsupportedQuery", "Filter not supported: at most 50 objects can be tracked by one delta query.");
+            scope = new HashSet<string>(ids, StringComparer.OrdinalIgnoreCase);
+        }
         var props = ParseSelect(q);
         if (!props.Contains("id")) props.Insert(0, "id");
         int pageSize = 100;
@@ -263,6 +351,7 @@ public static class Users
             for (int i = offset; i < t.Users.Count; i++)
             {
                 var u = t.Users[i];
+                if (scope != null && !scope.Contains(u.Id.ToString())) continue;
                 bool changed = u.Version > since && (u.Version <= snapshot || since > 0);
                 if (!changed) continue;
                 if (since == 0 && u.Deleted) continue;

@@ -177,25 +177,34 @@ public sealed record ThrottleResult(bool Allowed, double RetryAfterSeconds, stri
 
 /// <summary>Token buckets (Graph's identity limits are "based on a token bucket algorithm"): each
 /// budget holds up to its limit and refills continuously at limit / window per second; a request
-/// that does not fit is answered 429 with Retry-After = the time until it would fit.</summary>
+/// that does not fit is answered 429 with Retry-After = the time until it would fit.
+/// Time is read under the lock from a monotonic source and never goes back (a reading earlier than
+/// the last one counts as the last one), so however many requests race, the tokens a bucket hands
+/// out never exceed capacity + rate × elapsed.</summary>
 public sealed class Throttler
 {
     private sealed class Bucket
     {
         public double Tokens;
-        public DateTimeOffset At;
+        public double At; // seconds on the throttler's timeline
     }
 
     private readonly object _lock = new();
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private readonly ThrottleSettings _initial;
+    private readonly Func<double> _seconds;
+    private double _last = double.NegativeInfinity;
     private volatile ThrottleSettings _s;
 
-    public Throttler(ThrottleSettings s)
+    /// <param name="s">The start-up settings (restored by <see cref="Reset"/>).</param>
+    /// <param name="seconds">A monotonic time source in seconds (the emulator clock's
+    /// <see cref="Clock.MonotonicSeconds"/>); read only under the throttler's lock.</param>
+    public Throttler(ThrottleSettings s, Func<double> seconds)
     {
         s.Validate();
         _initial = s.Clone();
         _s = s.Clone();
+        _seconds = seconds;
     }
 
     /// <summary>The settings in force (replace them with <see cref="Update"/>, never mutate).</summary>
@@ -214,7 +223,14 @@ public sealed class Throttler
     }
 
     /// <summary>Refills every budget.</summary>
-    public void ResetBudgets() { lock (_lock) _buckets.Clear(); }
+    public void ResetBudgets()
+    {
+        lock (_lock)
+        {
+            _buckets.Clear();
+            _last = double.NegativeInfinity; // no bucket is left to refill backwards (the clock may have been reset)
+        }
+    }
 
     /// <summary>Refills the budgets and restores the command-line settings.</summary>
     public void Reset()
@@ -222,8 +238,17 @@ public sealed class Throttler
         lock (_lock)
         {
             _buckets.Clear();
+            _last = double.NegativeInfinity;
             _s = _initial.Clone();
         }
+    }
+
+    /// <summary>The throttler's time: the source's reading, never less than the last one. Caller holds the lock.</summary>
+    private double Now()
+    {
+        double t = _seconds();
+        if (t > _last) _last = t;
+        return _last;
     }
 
     /// <summary>RU cost of a request with the settings in force (graph.md defaults: GET /users, list
@@ -231,15 +256,21 @@ public sealed class Throttler
     public int Cost(string method, bool usersResource, bool hasSelect, bool hasExpand, int? top) =>
         _s.Cost(method, usersResource, hasSelect, hasExpand, top);
 
-    private Bucket Get(string key, double capacity, double period, DateTimeOffset now)
+    /// <summary>The bucket, refilled up to <paramref name="now"/>. A new bucket starts full. Caller holds the lock.</summary>
+    private Bucket Get(string key, double capacity, double period, double now)
     {
-        if (!_buckets.TryGetValue(key, out var b) || now < b.At)
+        if (!_buckets.TryGetValue(key, out var b))
         {
             _buckets[key] = b = new Bucket { Tokens = capacity, At = now };
             return b;
         }
-        b.Tokens = Math.Min(capacity, b.Tokens + (now - b.At).TotalSeconds * capacity / period);
-        b.At = now;
+        double elapsed = now - b.At;
+        if (elapsed > 0)
+        {
+            b.Tokens = Math.Min(capacity, b.Tokens + elapsed * capacity / period);
+            b.At = now;
+        }
+        else if (b.Tokens > capacity) b.Tokens = capacity; // a lowered limit takes effect at once
         return b;
     }
 
@@ -251,7 +282,7 @@ public sealed class Throttler
     /// <summary>Charges a request; returns whether it may proceed and the headers' numbers. The
     /// global request limit (per app across tenants) is checked first, then the RU budgets, then
     /// (for writes) the write quotas; nothing is charged unless every budget has room.</summary>
-    public ThrottleResult Charge(Tenant tenant, int tenantUsers, string appId, int cost, bool write, DateTimeOffset now)
+    public ThrottleResult Charge(Tenant tenant, int tenantUsers, string appId, int cost, bool write)
     {
         var s = _s;
         if (!s.Enabled) return new ThrottleResult(true, 0, null, null, cost, 0);
@@ -259,6 +290,8 @@ public sealed class Throttler
         lock (_lock)
         {
             s = _s;
+            if (!s.Enabled) return new ThrottleResult(true, 0, null, null, cost, 0);
+            double now = Now();
             var global = Get("g/" + appId, s.GlobalLimit, s.GlobalWindowSeconds, now);
             if (global.Tokens < 1)
                 return new ThrottleResult(false, Wait(global, 1, s.GlobalLimit, s.GlobalWindowSeconds), "RequestLimitExceeded",

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Win32.SafeHandles;
 
 namespace MfaPhone.PsHost;
 
@@ -85,21 +84,20 @@ internal sealed partial class ConsoleIO
     }
 
     /// <summary>
-    /// stdout/stderr as plain streams. Off Windows this is the file descriptor itself: .NET's
-    /// console stream would, on its first write, put a terminal on stdin into keypad-transmit
-    /// mode (it writes ESC[?1h ESC=) and leave it so.
+    /// stdout/stderr as plain streams. Off Windows this is the file descriptor itself, written
+    /// with write(2) through <see cref="FdStream"/>: .NET's console stream would, on its first
+    /// write, put a terminal on stdin into keypad-transmit mode (it writes ESC[?1h ESC=) and leave
+    /// it so; and a FileStream over a redirected file writes at a position of its own, so stdout
+    /// and stderr redirected to one file (`> log 2>&1`) would overwrite each other's lines.
     /// </summary>
     private static Stream OpenOutput(int fd)
     {
         if (!OperatingSystem.IsWindows())
         {
-            try
+            // A closed descriptor: fall back to what .NET offers (a null stream).
+            if (FdStream.IsOpen(fd))
             {
-                return new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-            }
-            catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
-            {
-                // Closed or unusable descriptor: fall back to what .NET offers (a null stream if closed).
+                return new FdStream(fd);
             }
         }
 

@@ -14,6 +14,7 @@ using Microsoft.PowerShell.Commands.Internal.Format;
 // uses live in Microsoft.PowerShell.Commands.Utility, which is not published on NuGet on its own.
 // These are small re-implementations with the same names, parameters and behaviour for the
 // common cases, so that scripts written for pwsh run unchanged under mfaphone-pwsh.
+// Import-Csv and ConvertFrom-Csv (CsvCmdlets.cs) are here too, so pipelines of CSV rows work.
 // Nothing else from Microsoft.PowerShell.Utility/Management is provided (no Select-Object,
 // Sort-Object, ConvertTo-Json, Get-Content, Test-Path, ...): see README.md.
 namespace MfaPhone.PsHost.Compat;
@@ -35,6 +36,8 @@ internal static class CompatCmdlets
         Add("Write-Progress", typeof(WriteProgressCommand));
         Add("Read-Host", typeof(ReadHostCommand));
         Add("Out-String", typeof(OutStringCommand));
+        Add("Import-Csv", typeof(ImportCsvCommand));
+        Add("ConvertFrom-Csv", typeof(ConvertFromCsvCommand));
         if (EngineInternals.FormatShapesWork)
         {
             Add("Format-Table", typeof(FormatTableCommand));

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "mfaphone/events.hpp"
+#include "mfaphone/phone.hpp"  // maskPhoneNumber for numbers in log lines
 
 namespace mfaphone {
 
@@ -33,8 +34,5 @@ private:
     Sink m_sink;
     Gate m_gate;
 };
-
-// "+46 701234567" -> "+46 *******67": keeps the country code and the last two digits.
-std::string maskPhoneNumber(std::string_view number);
 
 }  // namespace mfaphone
