@@ -92,14 +92,24 @@ namespace MfaPhone.Commands
             if (previous != null && previous != session && !previousHandedOut) Close(previous);
         }
 
-        /// <summary>Signs the runspace's current session out (a failed sign-in leaves the runspace signed out).</summary>
+        /// <summary>
+        /// Leaves the runspace signed out after a failed sign-in: its current session is signed
+        /// out, or, when it was handed out (-PassThru), kept for its holder and replaced by a new,
+        /// signed-out one.
+        /// </summary>
         internal static void DisconnectCurrent()
         {
             Session current;
             lock (Gate)
             {
-                Runspace runspace = RequireRunspace();
-                current = EntryOf(runspace).Session;
+                Entry entry = EntryOf(RequireRunspace());
+                if (entry.SessionHandedOut)
+                {
+                    entry.Session = new Session();
+                    entry.SessionHandedOut = false;
+                    return;
+                }
+                current = entry.Session;
             }
             try
             {

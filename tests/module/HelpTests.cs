@@ -220,7 +220,8 @@ public sealed class HelpTests : IClassFixture<HelpTests.Shell>
         var lines = r.Output.Select(o => o.ToString()).ToList();
         Assert.Contains("TenantId,ClientId,ClientSecret", lines);
         Assert.Contains("TenantId,ClientSecretCredential", lines);
-        Assert.Contains("Parameter sets: ClientSecret.", lines.Last());
+        var sets = Regex.Match(lines.Last(), @"Parameter sets: ([^.]*)\.").Groups[1].Value.Split(", ").OrderBy(x => x, StringComparer.Ordinal);
+        Assert.Equal(new[] { "Certificate", "ClientSecret", "Credential", "DeviceCode" }, sets);
     }
 
     [Fact]

@@ -51,10 +51,10 @@ public sealed class ModuleSurfaceTests
 
     public static IEnumerable<object[]> ExpectedParameters() => new[]
     {
-        new object[] { "Connect-MfaGraph", "AuthorityHost,CaBundle,ClientId,ClientSecret,ClientSecretCredential,Environment,GraphEndpoint,PassThru,TenantId,TimeoutSec" },
-        new object[] { "Disconnect-MfaGraph", "" },
-        new object[] { "Get-MfaGraphContext", "" },
-        new object[] { "Get-MfaPhone", "PhoneType,ThrottleLimit,UserId" },
+        new object[] { "Connect-MfaGraph", "AccessToken,AuthorityHost,CaBundle,Certificate,CertificatePassword,CertificatePath,CertificateThumbprint,ClientId,ClientSecret,ClientSecretCredential,Credential,Environment,GraphEndpoint,Identity,ManagedIdentityClientId,ManagedIdentityObjectId,ManagedIdentityResourceId,PassThru,SignatureAlgorithm,TenantId,TimeoutSec,UseDeviceCode" },
+        new object[] { "Disconnect-MfaGraph", "Session" },
+        new object[] { "Get-MfaGraphContext", "Session" },
+        new object[] { "Get-MfaPhone", "PhoneType,Session,ThrottleLimit,UserId" },
     };
 
     [Theory]

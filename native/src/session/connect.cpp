@@ -131,14 +131,6 @@ std::shared_ptr<Operation> Session::connect(const ConnectOptions& options,
         info.numbersMasked = tokenSeesMaskedNumbers(claims);
         info.phonePermission = tokenHasPhoneMethodPermission(claims);
         info.cacheKey = TokenCacheKey{cloud.name, info.tenantId, info.clientId, scope}.text();
-        if (!info.phonePermission) {
-            std::string list;
-            for (const auto& p : phoneMethodPermissions()) list += (list.empty() ? "" : ", ") + p;
-            op.logger().log(
-                LogLevel::Warning, "auth",
-                std::string("the access token carries none of the phone-method permissions (") + list +
-                    "); reading or changing phone methods will be refused (403) until one is granted");
-        }
         if (info.numbersMasked)
             op.logger().log(
                 LogLevel::Warning, "auth",
