@@ -13,6 +13,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+caller_dir="$PWD"
 cd "$root"
 preset="${MFAPHONE_PRESET:-$([ "${CI:-}" = "true" ] && echo ci || echo dev)}"
 build_dir="$root/build"
@@ -34,7 +35,7 @@ dotnet_projects() {
     printf '%s\n' module/MfaPhone.csproj emulator/MfaPhone.Emulator.csproj tools/pshost/MfaPhone.PsHost.csproj \
         tools/helpgen/MfaPhone.HelpGen.csproj \
         tests/module/MfaPhone.Module.Tests.csproj tests/emulator/MfaPhone.Emulator.Tests.csproj \
-        tests/pshost/MfaPhone.PsHost.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
+        tests/pshost/MfaPhone.PsHost.Tests.csproj tests/relay/MfaPhone.Relay.Tests.csproj | while read -r p; do [ -f "$p" ] && echo "$p"; done
 }
 
 task_deps() {
@@ -77,10 +78,12 @@ task_test() {
 
 run_pwsh() {
     export PSModulePath="$build_dir/module${PSModulePath:+:$PSModulePath}"
+    # Relative paths in the command (Import-Csv users.csv, -File x.ps1) are the caller's.
+    cd "$caller_dir"
     if command -v pwsh >/dev/null; then
         exec pwsh -NoProfile -NonInteractive "$@"
     fi
-    [ -f "$build_dir/tools/pshost/mfaphone-pwsh.dll" ] || task_build >&2
+    [ -f "$build_dir/tools/pshost/mfaphone-pwsh.dll" ] || (cd "$root" && task_build >&2)
     exec dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive "$@"
 }
 

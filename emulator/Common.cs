@@ -198,39 +198,61 @@ public sealed class Counters
 {
     public readonly ConcurrentDictionary<string, long> RequestsByRouteStatus = new();
     public readonly ConcurrentDictionary<string, long> ResourceUnits = new();
+    /// <summary>Writes (POST/PATCH/PUT/DELETE) addressed to a user that Graph received and did not
+    /// throttle, whatever their outcome, per UPN; $batch items count one each.</summary>
     public readonly ConcurrentDictionary<string, long> WritesByUser = new();
+    /// <summary>Writes that changed the user (2xx, or 409 phoneNumberNotUnique with the write applied), per UPN.</summary>
+    public readonly ConcurrentDictionary<string, long> AppliedWritesByUser = new();
+    /// <summary>429s (budgets and injected) of requests addressed to a user, per UPN.</summary>
+    public readonly ConcurrentDictionary<string, long> ThrottledByUser = new();
     public readonly ConcurrentDictionary<string, long> TokensIssued = new();
     public readonly ConcurrentDictionary<string, long> Faults = new();
     public long Throttled;
     public long Requests;
     public long InFlight;
     public long PeakInFlight;
+    public long GraphInFlight;
+    public long PeakGraphInFlight;
     public long BatchRequests;
     public long BatchItems;
 
     public void Add(ConcurrentDictionary<string, long> d, string key, long by = 1) => d.AddOrUpdate(key, by, (_, v) => v + by);
 
+    private static void Raise(ref long inFlight, ref long peak)
+    {
+        long now = Interlocked.Increment(ref inFlight);
+        long p;
+        while (now > (p = Interlocked.Read(ref peak)))
+            if (Interlocked.CompareExchange(ref peak, now, p) == p) break;
+    }
+
+    /// <summary>A request to a service (every path but /control/) starts.</summary>
     public void Enter()
     {
         Interlocked.Increment(ref Requests);
-        long now = Interlocked.Increment(ref InFlight);
-        long peak;
-        while (now > (peak = Interlocked.Read(ref PeakInFlight)))
-            if (Interlocked.CompareExchange(ref PeakInFlight, now, peak) == peak) break;
+        Raise(ref InFlight, ref PeakInFlight);
     }
 
     public void Leave() => Interlocked.Decrement(ref InFlight);
+
+    /// <summary>A Graph request (a $batch envelope is one) starts.</summary>
+    public void EnterGraph() => Raise(ref GraphInFlight, ref PeakGraphInFlight);
+
+    public void LeaveGraph() => Interlocked.Decrement(ref GraphInFlight);
 
     public void Reset()
     {
         RequestsByRouteStatus.Clear();
         ResourceUnits.Clear();
         WritesByUser.Clear();
+        AppliedWritesByUser.Clear();
+        ThrottledByUser.Clear();
         TokensIssued.Clear();
         Faults.Clear();
         Interlocked.Exchange(ref Throttled, 0);
         Interlocked.Exchange(ref Requests, 0);
         Interlocked.Exchange(ref PeakInFlight, Interlocked.Read(ref InFlight));
+        Interlocked.Exchange(ref PeakGraphInFlight, Interlocked.Read(ref GraphInFlight));
         Interlocked.Exchange(ref BatchRequests, 0);
         Interlocked.Exchange(ref BatchItems, 0);
     }
@@ -256,12 +278,16 @@ public sealed class Counters
             ["requests"] = Interlocked.Read(ref Requests),
             ["inFlight"] = Interlocked.Read(ref InFlight),
             ["peakConcurrency"] = Interlocked.Read(ref PeakInFlight),
+            ["graphInFlight"] = Interlocked.Read(ref GraphInFlight),
+            ["peakGraphConcurrency"] = Interlocked.Read(ref PeakGraphInFlight),
             ["throttled"] = Interlocked.Read(ref Throttled),
+            ["throttledByUser"] = Dict(ThrottledByUser),
             ["batchRequests"] = Interlocked.Read(ref BatchRequests),
             ["batchItems"] = Interlocked.Read(ref BatchItems),
             ["byRoute"] = byRoute,
             ["resourceUnits"] = Dict(ResourceUnits),
             ["writesByUser"] = Dict(WritesByUser),
+            ["appliedWritesByUser"] = Dict(AppliedWritesByUser),
             ["tokensIssued"] = Dict(TokensIssued),
             ["faults"] = Dict(Faults),
         };

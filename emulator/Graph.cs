@@ -46,6 +46,14 @@ public static partial class Graph
 
     public static async Task Handle(HttpContext ctx, Emu emu, string version)
     {
+        // in flight from arrival (latency and stalls included) to the end of the response
+        emu.Counters.EnterGraph();
+        try { await HandleInFlight(ctx, emu, version); }
+        finally { emu.Counters.LeaveGraph(); }
+    }
+
+    private static async Task HandleInFlight(HttpContext ctx, Emu emu, string version)
+    {
         string requestId = emu.NewRequestId();
         string clientRequestId = ctx.Request.Headers["client-request-id"].ToString() is { Length: > 0 } c ? c : requestId;
         ctx.Items["route"] = "graph:" + version;
@@ -70,10 +78,11 @@ public static partial class Graph
         if (fault.Kind == FaultKind.Stall) await Task.Delay(fault.StallMs, ctx.RequestAborted);
 
         GraphResponse resp;
+        Caller? caller = null;
         try
         {
             if (fault.Kind == FaultKind.Error) throw FaultError(fault);
-            var caller = Authenticate(ctx.Request.Headers.Authorization.ToString(), emu);
+            caller = Authenticate(ctx.Request.Headers.Authorization.ToString(), emu);
             if (fault.Kind == FaultKind.Throttle)
                 throw Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", $"Tenant_Application/ReadWrite/{caller.AppId}/{caller.Tenant.Id}");
             string? body = null;
@@ -94,10 +103,30 @@ public static partial class Graph
         catch (GraphError e)
         {
             resp = ErrorResponse(e, emu, requestId, clientRequestId);
-            if (e.Status == 429) Interlocked.Increment(ref emu.Counters.Throttled);
+            if (e.Status == 429) NoteThrottled(emu, caller, rawPath);
         }
         ctx.Items["route"] = resp.Route;
         await Write(ctx, resp, requestId, clientRequestId, emu);
+    }
+
+    /// <summary>The user a request path addresses (/users/{id|UPN}/…, /users('…')/…, /me/…), or null.</summary>
+    public static User? AddressedUser(Caller? caller, string rawPath)
+    {
+        if (caller == null) return null;
+        List<string> segs;
+        try { segs = ParsePath(rawPath, out _); }
+        catch (UriFormatException) { return null; }
+        string? key = segs.Count >= 1 && segs[0].Equals("me", StringComparison.OrdinalIgnoreCase) ? caller.UserId?.ToString()
+            : segs.Count >= 2 && segs[0].Equals("users", StringComparison.OrdinalIgnoreCase) ? segs[1] : null;
+        if (key == null) return null;
+        lock (caller.Tenant.Sync) return caller.Tenant.FindUser(key);
+    }
+
+    /// <summary>Counts a 429: in total and for the user the request addressed.</summary>
+    public static void NoteThrottled(Emu emu, Caller? caller, string rawPath)
+    {
+        Interlocked.Increment(ref emu.Counters.Throttled);
+        if (AddressedUser(caller, rawPath) is { } u) emu.Counters.Add(emu.Counters.ThrottledByUser, u.UserPrincipalName);
     }
 
     private static GraphError FaultError(FaultDecision d) => d.Status switch
@@ -231,7 +260,7 @@ public static partial class Graph
         }
         catch (GraphError e)
         {
-            if (e.Status == 429) Interlocked.Increment(ref emu.Counters.Throttled);
+            if (e.Status == 429) NoteThrottled(emu, req.Caller, req.RawPath);
             return ErrorResponse(e, emu, requestId, clientRequestId);
         }
     }
@@ -390,6 +419,13 @@ public static partial class Graph
             throw e;
         }
         c.Emu.Counters.Add(c.Emu.Counters.ResourceUnits, $"{c.Caller.AppId}/{c.Tenant.Id}", cost);
+        if (write && c.Segments.Count >= 2)
+        {
+            // received and not throttled: counted whatever the outcome
+            User? target;
+            lock (c.Tenant.Sync) target = c.Tenant.FindUser(c.Segments[1]);
+            if (target != null) c.Emu.Counters.Add(c.Emu.Counters.WritesByUser, target.UserPrincipalName);
+        }
         GraphResponse resp;
         try { resp = handler(); }
         catch (GraphError e)

@@ -134,7 +134,8 @@ public static class Batch
         var fault = emu.Faults.Decide("graph", emu.Clock.UtcNow, FaultPart.Item);
         if (fault.Kind == FaultKind.Throttle)
         {
-            Interlocked.Increment(ref emu.Counters.Throttled);
+            int qm = url.IndexOf('?');
+            Graph.NoteThrottled(emu, env.Caller, qm >= 0 ? url[..qm] : url);
             emu.Counters.Add(emu.Counters.RequestsByRouteStatus, "graph:batch.item 429");
             return Graph.ErrorResponse(Graph.Throttled(fault.RetryAfter, "ResourceUnitLimitExceeded", $"Tenant_Application/ReadWrite/{env.Caller.AppId}/{env.Caller.Tenant.Id}"), emu, requestId, clientRequestId);
         }

@@ -176,7 +176,7 @@ public static partial class PhoneMethods
             u.Phones[type!] = p;
             t.SmsReindex(u);
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();
         var body = new JsonObject { ["@odata.context"] = Graph.Context(req, $"users('{Key(key)}')/authentication/phoneMethods/$entity") };
         foreach (var kv in ToJson(p, false)) body[kv.Key] = kv.Value?.DeepClone();
@@ -204,7 +204,7 @@ public static partial class PhoneMethods
             if (changed && type == PhoneTypes.Mobile) unique = RegisterSmsSignIn(t, u, p);
             t.SmsReindex(u);
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();
         return new GraphResponse { Status = 204 };
     }
@@ -226,7 +226,7 @@ public static partial class PhoneMethods
             u.Phones.Remove(type);
             t.SmsReindex(u);
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         return new GraphResponse { Status = 204 };
     }
 
@@ -252,7 +252,7 @@ public static partial class PhoneMethods
             else p.SmsSignInState = u.SmsSignInEnabledByPolicy ? "notEnabled" : "notAllowedByPolicy";
             t.SmsReindex(u);
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         if (!unique) throw NotUnique();
         return new GraphResponse { Status = 204 };
     }
@@ -310,7 +310,7 @@ public static partial class PhoneMethods
             }
             if (body.Bool("isSystemPreferredAuthenticationMethodEnabled") is bool sp) u.SystemPreferredEnabled = sp;
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         return new GraphResponse { Status = 204 };
     }
 

@@ -417,7 +417,7 @@ public static class Users
             Seed.ApplyUserProperties(u, body);
             c.Tenant.Touch(u);
         }
-        emu.Counters.Add(emu.Counters.WritesByUser, u.UserPrincipalName);
+        emu.Counters.Add(emu.Counters.AppliedWritesByUser, u.UserPrincipalName);
         return new GraphResponse { Status = 204 };
     }
 }

@@ -11,7 +11,9 @@ public static class Routes
         // Counters and (optional, secret-free) request log.
         app.Use(async (ctx, next) =>
         {
-            emu.Counters.Enter();
+            // control calls are the harness, not service traffic: they are not counted as requests
+            bool service = !ctx.Request.Path.StartsWithSegments("/control");
+            if (service) emu.Counters.Enter();
             var sw = Stopwatch.StartNew();
             try { await next(ctx); }
             catch (Exception e) when (e is not OperationCanceledException || !ctx.RequestAborted.IsCancellationRequested)
@@ -28,7 +30,7 @@ public static class Routes
             }
             finally
             {
-                emu.Counters.Leave();
+                if (service) emu.Counters.Leave();
                 string route = ctx.Items["route"] as string ?? "unmatched";
                 int status = ctx.RequestAborted.IsCancellationRequested && !ctx.Response.HasStarted ? 0 : ctx.Response.StatusCode;
                 emu.Counters.Add(emu.Counters.RequestsByRouteStatus, route + " " + status.ToString(CultureInfo.InvariantCulture));

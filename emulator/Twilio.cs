@@ -209,17 +209,38 @@ public sealed class TwilioService
         }
         if (req?["rawParams"] is JsonObject raw)
         {
-            // exactly these parameters (for signature test vectors)
+            // exactly these parameters (for signature test vectors); an array value repeats the name
             p.Clear();
-            foreach (var kv in raw) p.Add(new(kv.Key, kv.Value?.ToString() ?? ""));
+            foreach (var kv in raw)
+                foreach (var v in ParamValues(kv.Value)) p.Add(new(kv.Key, v));
         }
         if (req?["extra"] is JsonObject extra)
             foreach (var kv in extra)
             {
-                var v = kv.Value?.GetValueKind() == System.Text.Json.JsonValueKind.String ? kv.Value.GetValue<string>() : kv.Value?.ToJsonString() ?? "";
                 p.RemoveAll(x => x.Key == kv.Key);
-                p.Add(new(kv.Key, v));
+                foreach (var v in ParamValues(kv.Value)) p.Add(new(kv.Key, v));
             }
+        if (req?["params"] is JsonArray pairs)
+        {
+            // more parameters in order, names may repeat: [["Name","value"], …] or [{"name":…,"value":…}, …]
+            foreach (var item in pairs)
+            {
+                if (item is JsonArray { Count: 2 } a && a[0]?.GetValueKind() == System.Text.Json.JsonValueKind.String)
+                    p.Add(new(a[0]!.GetValue<string>(), ParamValues(a[1]).SingleOrDefault() ?? ""));
+                else if (item is JsonObject po && po.Str("name") is string pn)
+                    p.Add(new(pn, po.Str("value") ?? ""));
+                else return (400, new JsonObject { ["error"] = "params must be an array of [name, value] pairs or {\"name\", \"value\"} objects" });
+            }
+        }
+
+        // A JSON body (Twilio's JSON webhooks): the URL gets bodySHA256 = hex SHA-256 of the raw
+        // body and the signature covers that URL alone.
+        string? jsonBody = null;
+        if (req?["jsonBody"] is JsonNode jb)
+        {
+            if (method != "POST") return (400, new JsonObject { ["error"] = "jsonBody needs method POST" });
+            jsonBody = jb.GetValueKind() == System.Text.Json.JsonValueKind.String ? jb.GetValue<string>() : Json.Serialize(jb);
+        }
 
         var now = _emu.Clock.UtcNow;
         if (!_messages.ContainsKey(messageSid))
@@ -237,6 +258,19 @@ public sealed class TwilioService
         if (hash >= 0) signUrl = signUrl[..hash];
         hash = target.IndexOf('#');
         if (hash >= 0) { fragment = target[(hash + 1)..]; target = target[..hash]; }
+        // user:pass@ in the URL: Twilio answers an HTTP authentication challenge with them (Basic or
+        // Digest); they are never sent unasked. The signed URL keeps them, as configured, unless
+        // signCredentials is false.
+        var (credentials, bareTarget) = SplitUserInfo(target);
+        target = bareTarget;
+        if (req.Bool("signCredentials") == false) signUrl = SplitUserInfo(signUrl).url;
+        string? bodyHash = null;
+        if (jsonBody != null)
+        {
+            bodyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(jsonBody))).ToLowerInvariant();
+            signUrl += (signUrl.Contains('?') ? "&" : "?") + "bodySHA256=" + bodyHash;
+            target += (target.Contains('?') ? "&" : "?") + "bodySHA256=" + bodyHash;
+        }
         var overrides = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(fragment);
         int retries = overrides.TryGetValue("rc", out var rcv) && int.TryParse(rcv, out var rc) ? Math.Clamp(rc, 0, 5) : 0;
         var policy = overrides.TryGetValue("rp", out var rpv) ? rpv.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries) : new[] { "ct" };
@@ -246,7 +280,9 @@ public sealed class TwilioService
         string signature;
         string? form = null;
         string sendUrl = target;
-        if (method == "POST")
+        if (jsonBody != null)
+            signature = Sign(acct.AuthToken, signUrl, Array.Empty<KeyValuePair<string, string>>());
+        else if (method == "POST")
         {
             signature = Sign(acct.AuthToken, signUrl, p);
             form = string.Join('&', p.Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value)));
@@ -264,17 +300,23 @@ public sealed class TwilioService
         var result = new JsonObject
         {
             ["messageSid"] = messageSid,
-            ["url"] = target,
+            ["url"] = credentials == null ? target : WithMaskedUserInfo(target, credentials.Value.user),
             ["method"] = method,
             ["signature"] = signature,
             ["idempotencyToken"] = idempotency,
         };
+        if (bodyHash != null) result["bodySHA256"] = bodyHash;
         var attempts = new JsonArray();
         var sw = Stopwatch.StartNew();
-        for (int attempt = 0; ; attempt++)
+        HttpRequestMessage NewMessage(string? authorization)
         {
             var msg = new HttpRequestMessage(method == "POST" ? HttpMethod.Post : HttpMethod.Get, sendUrl);
-            if (form != null)
+            if (jsonBody != null)
+            {
+                msg.Content = new StringContent(jsonBody, Encoding.UTF8);
+                msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            }
+            else if (form != null)
             {
                 msg.Content = new StringContent(form, Encoding.UTF8);
                 msg.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
@@ -283,13 +325,30 @@ public sealed class TwilioService
             msg.Headers.TryAddWithoutValidation("I-Twilio-Idempotency-Token", idempotency);
             msg.Headers.TryAddWithoutValidation("User-Agent", "TwilioProxy/1.1");
             msg.Headers.TryAddWithoutValidation("Accept", "*/*");
+            if (authorization != null) msg.Headers.TryAddWithoutValidation("Authorization", authorization);
+            return msg;
+        }
+        for (int attempt = 0; ; attempt++)
+        {
+            var msg = NewMessage(null);
             var a = new JsonObject();
             string? failure = null;
             try
             {
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 cts.CancelAfter(readTimeoutMs);
-                using var resp = await _http.SendAsync(msg, cts.Token);
+                var resp = await _http.SendAsync(msg, cts.Token);
+                if (resp.StatusCode == System.Net.HttpStatusCode.Unauthorized && credentials is { } cred
+                    && Authorization(resp.Headers.WwwAuthenticate, cred, msg.Method.Method, new Uri(sendUrl).PathAndQuery) is { } auth)
+                {
+                    // answer the challenge once, with the URL's credentials
+                    a["challenged"] = auth.scheme;
+                    resp.Dispose();
+                    msg.Dispose();
+                    msg = NewMessage(auth.header);
+                    resp = await _http.SendAsync(msg, cts.Token);
+                }
+                using var _resp = resp;
                 var text = await resp.Content.ReadAsStringAsync(cts.Token);
                 var ctype = resp.Content.Headers.ContentType?.MediaType;
                 int status = (int)resp.StatusCode;
@@ -333,6 +392,101 @@ public sealed class TwilioService
         _deliveries.Enqueue((JsonObject)result.DeepClone());
         return (200, result);
     }
+
+    // ---------- HTTP authentication of webhook targets ----------
+
+    /// <summary>Splits user:pass@ off a URL (the credentials percent-decoded); the URL otherwise unchanged.</summary>
+    public static ((string user, string password)? credentials, string url) SplitUserInfo(string url)
+    {
+        int scheme = url.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0) return (null, url);
+        int start = scheme + 3;
+        int end = url.IndexOfAny(new[] { '/', '?', '#' }, start);
+        if (end < 0) end = url.Length;
+        int at = url.LastIndexOf('@', end - 1, end - start);
+        if (at < 0) return (null, url);
+        var info = url[start..at];
+        int colon = info.IndexOf(':');
+        string user = Uri.UnescapeDataString(colon >= 0 ? info[..colon] : info);
+        string password = colon >= 0 ? Uri.UnescapeDataString(info[(colon + 1)..]) : "";
+        return ((user, password), url[..start] + url[(at + 1)..]);
+    }
+
+    private static string WithMaskedUserInfo(string bareUrl, string user)
+    {
+        int start = bareUrl.IndexOf("://", StringComparison.Ordinal) + 3;
+        return bareUrl[..start] + Uri.EscapeDataString(user) + ":***@" + bareUrl[start..];
+    }
+
+    /// <summary>The Authorization header answering a Basic or Digest (MD5, qop auth or none)
+    /// challenge, or null when no challenge is one the emulator answers.</summary>
+    private (string scheme, string header)? Authorization(HttpHeaderValueCollection<AuthenticationHeaderValue> challenges, (string user, string password) cred, string method, string uri)
+    {
+        foreach (var c in challenges)
+        {
+            if (c.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+                return ("basic", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(cred.user + ":" + cred.password)));
+            if (c.Scheme.Equals("Digest", StringComparison.OrdinalIgnoreCase) && c.Parameter != null)
+            {
+                var d = DigestParameters(c.Parameter);
+                if (!d.TryGetValue("realm", out var realm) || !d.TryGetValue("nonce", out var nonce)) continue;
+                if (d.TryGetValue("algorithm", out var alg) && !alg.Equals("MD5", StringComparison.OrdinalIgnoreCase)) continue;
+                static string Md5(string x) => Convert.ToHexString(MD5.HashData(Encoding.UTF8.GetBytes(x))).ToLowerInvariant();
+                string ha1 = Md5($"{cred.user}:{realm}:{cred.password}");
+                string ha2 = Md5($"{method}:{uri}");
+                var sb = new StringBuilder($"Digest username=\"{cred.user}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", algorithm=MD5");
+                bool qopAuth = d.TryGetValue("qop", out var qop) && qop.Split(',').Any(q => q.Trim() == "auth");
+                if (qopAuth)
+                {
+                    string cnonce = Convert.ToHexString(_emu.Rng.NextBytes(8)).ToLowerInvariant();
+                    const string nc = "00000001";
+                    sb.Append($", qop=auth, nc={nc}, cnonce=\"{cnonce}\", response=\"{Md5($"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")}\"");
+                }
+                else sb.Append($", response=\"{Md5($"{ha1}:{nonce}:{ha2}")}\"");
+                if (d.TryGetValue("opaque", out var opaque)) sb.Append($", opaque=\"{opaque}\"");
+                return ("digest", sb.ToString());
+            }
+        }
+        return null;
+    }
+
+    private static Dictionary<string, string> DigestParameters(string s)
+    {
+        var d = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        int i = 0;
+        while (i < s.Length)
+        {
+            while (i < s.Length && (s[i] == ' ' || s[i] == ',')) i++;
+            int eq = s.IndexOf('=', i);
+            if (eq < 0) break;
+            string key = s[i..eq].Trim();
+            i = eq + 1;
+            string value;
+            if (i < s.Length && s[i] == '"')
+            {
+                int close = s.IndexOf('"', i + 1);
+                if (close < 0) close = s.Length;
+                value = s[(i + 1)..close];
+                i = close + 1;
+            }
+            else
+            {
+                int comma = s.IndexOf(',', i);
+                if (comma < 0) comma = s.Length;
+                value = s[i..comma].Trim();
+                i = comma;
+            }
+            d[key] = value;
+        }
+        return d;
+    }
+
+    private static IEnumerable<string> ParamValues(JsonNode? v) => v switch
+    {
+        null => new[] { "" },
+        JsonArray a => a.Select(x => x == null ? "" : x.GetValueKind() == System.Text.Json.JsonValueKind.String ? x.GetValue<string>() : x.ToJsonString()),
+        _ => new[] { v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString() },
+    };
 
     // ---------- REST ----------
 

@@ -15,6 +15,7 @@
         'Disconnect-MfaGraph'
         'Get-MfaGraphContext'
         'Get-MfaPhone'
+        'ConvertTo-MfaPhoneNumber'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

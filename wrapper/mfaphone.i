@@ -162,5 +162,7 @@
 
 // Each further area of the facade (phone, sync, relay, ...) keeps its allow-list and its
 // %include of the public header in wrapper/<area>.i, included here, inside the allow-list.
+%include "phone.i"
+%include "webhook.i"
 
 %unignoreall

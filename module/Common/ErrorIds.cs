@@ -18,10 +18,21 @@ namespace MfaPhone.Commands
         public const string NativeLibraryMissing = "NativeLibraryMissing";
         public const string NativeLibraryLoadFailed = "NativeLibraryLoadFailed";
         public const string InternalError = "InternalError";
+        public const string RetriesExhausted = "RetriesExhausted";
+        public const string InvalidRegion = "InvalidRegion";
+        public const string WebhookDataInvalid = "WebhookDataInvalid";
+        public const string WebhookHandshakeMissing = "WebhookHandshakeMissing";
+        public const string WebhookHandshakeMismatch = "WebhookHandshakeMismatch";
+        public const string WebhookBodyEmpty = "WebhookBodyEmpty";
+        public const string WebhookBodyTooLarge = "WebhookBodyTooLarge";
+        public const string WebhookBodyInvalid = "WebhookBodyInvalid";
+        public const string WebhookEntryInvalid = "WebhookEntryInvalid";
+        public const string WebhookRunFailed = "WebhookRunFailed";
 
         /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
         public static string ForRequest(int status, string code)
         {
+            if (code == MfaPhone.Native.NativeErrors.RetriesExhaustedCode) return RetriesExhausted;
             if (status == 404) return UserNotFound;
             if (status == 403) return PermissionDenied;
             if (status == 429) return Throttled;

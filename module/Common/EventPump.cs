@@ -110,14 +110,24 @@ namespace MfaPhone.Commands
             _progressShown = false;
         }
 
-        /// <summary>The ErrorRecord for an engine error: stable id, category, target object.</summary>
+        /// <summary>
+        /// The ErrorRecord for an engine error: stable id, category, target object. When there is
+        /// something the admin can do that the engine's message does not say, the record's
+        /// ErrorDetails (what the console shows) adds it, also as RecommendedAction.
+        /// </summary>
         internal static ErrorRecord ToErrorRecord(Exception error, object target)
         {
             string id = (error as MfaPhoneException)?.ErrorId ?? ErrorIds.InternalError;
-            return new ErrorRecord(error, id, CategoryFor(error), target);
+            var record = new ErrorRecord(error, id, CategoryFor(error), target);
+            string advice = AdviceFor(error);
+            if (advice != null)
+            {
+                record.ErrorDetails = new ErrorDetails(error.Message.TrimEnd() + " " + advice) { RecommendedAction = advice };
+            }
+            return record;
         }
 
-        private static ErrorCategory CategoryFor(Exception error)
+        internal static ErrorCategory CategoryFor(Exception error)
         {
             switch (error)
             {
@@ -127,12 +137,39 @@ namespace MfaPhone.Commands
                 case MfaPhoneCancelledException _: return ErrorCategory.OperationStopped;
                 case MfaPhoneRequestException r when r.HttpStatus == 404: return ErrorCategory.ObjectNotFound;
                 case MfaPhoneRequestException r when r.HttpStatus == 403 || r.HttpStatus == 401: return ErrorCategory.PermissionDenied;
+                // Retrying ended on throttling or on a failing service: the limit, or the service, is the cause.
                 case MfaPhoneRequestException r when r.HttpStatus == 429: return ErrorCategory.LimitsExceeded;
+                case MfaPhoneRequestException r when r.HttpStatus >= 500: return ErrorCategory.ResourceUnavailable;
+                case MfaPhoneRequestException r when r.HttpStatus == 408: return ErrorCategory.OperationTimeout;
+                case MfaPhoneRequestException r when r.RetriesExhausted: return ErrorCategory.OperationTimeout;
                 case MfaPhoneRequestException r when r.HttpStatus == 400: return ErrorCategory.InvalidArgument;
                 case MfaPhoneException e when e.ErrorId == ErrorIds.NotConnected: return ErrorCategory.ConnectionError;
                 case MfaPhoneException e when e.ErrorId == ErrorIds.NativeLibraryMissing || e.ErrorId == ErrorIds.NativeLibraryLoadFailed:
                     return ErrorCategory.ResourceUnavailable;
                 default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        /// <summary>What to do about an error, when the engine's message (which names no cmdlet or parameter) cannot say it.</summary>
+        internal static string AdviceFor(Exception error)
+        {
+            switch (error)
+            {
+                case MfaPhoneRequestException r when r.HttpStatus == 429:
+                    return "Graph is throttling this application in this tenant (its limits are shared by every tool that uses the app): " +
+                           "wait a few minutes, then run the command again with fewer users at once (a lower -ThrottleLimit).";
+                case MfaPhoneRequestException r when r.HttpStatus >= 500:
+                    return "The failure is on Microsoft Graph's side: run the command again in a few minutes, and if it goes on, " +
+                           "give Microsoft support the request id.";
+                case MfaPhoneRequestException r when r.RetriesExhausted || r.HttpStatus == 408:
+                    return "Graph did not answer in time: run the command again, or give Connect-MfaGraph a longer -TimeoutSec.";
+                case MfaPhoneRequestException r when r.HttpStatus == 404:
+                    return "Check the object id or user principal name (a guest's looks like name_domain.com#EXT#@tenant.onmicrosoft.com).";
+                case MfaPhoneTransportException _:
+                    return "Check that this computer can reach the host: DNS, proxy settings (HTTPS_PROXY, NO_PROXY) and firewall; " +
+                           "behind a TLS-inspecting proxy, give its CA certificate with Connect-MfaGraph -CaBundle.";
+                default:
+                    return null;
             }
         }
     }

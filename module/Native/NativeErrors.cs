@@ -1,4 +1,5 @@
 using System;
+using System.Text.RegularExpressions;
 
 namespace MfaPhone.Native
 {
@@ -50,6 +51,12 @@ namespace MfaPhone.Native
         public int HttpStatus { get; }
         public string Code { get; }
         public string RequestId { get; }
+
+        /// <summary>
+        /// Retrying ended without a usable answer (the service kept answering 429/5xx until the
+        /// retry budget or the time allowed ran out); <see cref="HttpStatus"/> is the last answer.
+        /// </summary>
+        public bool RetriesExhausted => string.Equals(Code, NativeErrors.RetriesExhaustedCode, StringComparison.Ordinal);
     }
 
     /// <summary>No HTTP answer: connect, TLS, timeout or reset.</summary>
@@ -69,10 +76,42 @@ namespace MfaPhone.Native
         // Values of mfaphone::ErrorKind.
         internal const int Internal = 0, InvalidInput = 1, Auth = 2, RequestFailed = 3, Transport = 4, Cancelled = 5;
 
+        /// <summary>The code of a RequestFailed error that ends retrying (mfaphone::RetriesExhaustedError).</summary>
+        internal const string RetriesExhaustedCode = "retriesExhausted";
+
+        // Entra ID ends its error descriptions with lines an admin does not need in a message.
+        private static readonly Regex TraceId = new Regex(@"\s*Trace ID: [0-9A-Fa-f-]+\.?", RegexOptions.CultureInvariant);
+        private static readonly Regex EntraCorrelationId = new Regex(@"\s*Correlation ID: ([0-9A-Fa-f-]+)\.?", RegexOptions.CultureInvariant);
+        private static readonly Regex Timestamp = new Regex(@"\s*Timestamp: \d{4}-\d\d-\d\d[ T][0-9:.]+Z?\.?", RegexOptions.CultureInvariant);
+        private static readonly Regex Blank = new Regex(@"[ \t]*(\r?\n)+[ \t]*", RegexOptions.CultureInvariant);
+
+        /// <summary>
+        /// A message without Entra ID's trailer (Trace ID, Correlation ID and Timestamp lines): the
+        /// correlation id is kept once, as "Correlation id: ...", for the sign-in logs.
+        /// </summary>
+        internal static string WithoutServiceTrailer(string message)
+        {
+            if (string.IsNullOrEmpty(message)) return message;
+            string correlation = null;
+            string text = EntraCorrelationId.Replace(message, m =>
+            {
+                correlation = correlation ?? m.Groups[1].Value;
+                return "";
+            });
+            text = TraceId.Replace(text, "");
+            text = Timestamp.Replace(text, "");
+            text = Blank.Replace(text, " ").Trim();
+            if (correlation != null && text.IndexOf(correlation, StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                text += (text.EndsWith(".", StringComparison.Ordinal) ? " " : ". ") + "Correlation id: " + correlation + ".";
+            }
+            return text;
+        }
+
         /// <summary>Maps a native error (from the SWIG exception callback or an Error event) to its managed type.</summary>
         internal static MfaPhoneException Create(int kind, string message, int status, string code, string requestId)
         {
-            message = string.IsNullOrEmpty(message) ? "The MfaPhone engine reported an error without a message." : message;
+            message = string.IsNullOrEmpty(message) ? "The MfaPhone engine reported an error without a message." : WithoutServiceTrailer(message);
             switch (kind)
             {
                 case InvalidInput: return new MfaPhoneInvalidInputException(message);

@@ -8,9 +8,11 @@ namespace MfaPhone
     /// Connect-MfaGraph -PassThru. Give it to -Session of any MfaPhone Graph cmdlet to work with
     /// several tenants side by side. It holds no secret that PowerShell can read.
     /// </summary>
-    public sealed class GraphSession
+    public sealed class GraphSession : MfaOutputObject
     {
-        internal GraphSession(Session native, MfaGraphContext context)
+        public const string PSTypeName = "MfaPhone.GraphSession";
+
+        internal GraphSession(Session native, MfaGraphContext context) : base(PSTypeName)
         {
             Native = native;
             TenantId = context.TenantId;

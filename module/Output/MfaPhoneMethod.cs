@@ -1,8 +1,12 @@
 namespace MfaPhone
 {
     /// <summary>One phone authentication method of one user (PSTypeName MfaPhone.PhoneMethod).</summary>
-    public sealed class MfaPhoneMethod
+    public sealed class MfaPhoneMethod : MfaOutputObject
     {
+        public const string PSTypeName = "MfaPhone.PhoneMethod";
+
+        public MfaPhoneMethod() : base(PSTypeName) { }
+
         /// <summary>The user as it was given (object id or user principal name).</summary>
         public string UserId { get; set; }
         /// <summary>mobile, alternateMobile or office.</summary>
@@ -18,8 +22,12 @@ namespace MfaPhone
     }
 
     /// <summary>The sign-in state of the current runspace (PSTypeName MfaPhone.GraphContext).</summary>
-    public sealed class MfaGraphContext
+    public sealed class MfaGraphContext : MfaOutputObject
     {
+        public const string PSTypeName = "MfaPhone.GraphContext";
+
+        public MfaGraphContext() : base(PSTypeName) { }
+
         public string TenantId { get; set; }
         public string ClientId { get; set; }
         public string Environment { get; set; }

@@ -31,7 +31,7 @@ public sealed class HttpsTests : IDisposable
         Assert.Empty(r.Errors);
         Assert.Equal("+1 2065550101", Assert.Single(r.Output).Properties["PhoneNumber"].Value);
         // Graph speaks HTTP/2 over TLS; so do the client and the emulator.
-        Assert.Contains(r.Debug, d => d.StartsWith("http: 200 from GET https://") && d.Contains("(HTTP/2)"));
+        Assert.Contains(r.Debug, d => d.StartsWith("graph: 200 from GET https://") && d.Contains("(HTTP/2)"));
     }
 
     [Fact]

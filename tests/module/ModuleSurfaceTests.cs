@@ -30,9 +30,9 @@ public sealed class ModuleSurfaceTests
                 """);
             Assert.Null(r.Terminating);
             Assert.Equal(copy, r.Output[0].BaseObject);
-            Assert.Equal(new[] { "Connect-MfaGraph", "Disconnect-MfaGraph", "Get-MfaGraphContext", "Get-MfaPhone" },
-                r.Output.Skip(1).Take(4).Select(o => o.BaseObject));
-            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[5].BaseObject);
+            Assert.Equal(new[] { "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext", "Get-MfaPhone" },
+                r.Output.Skip(1).Take(5).Select(o => o.BaseObject));
+            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[6].BaseObject);
         }
         finally
         {
@@ -55,6 +55,7 @@ public sealed class ModuleSurfaceTests
         new object[] { "Disconnect-MfaGraph", "Session" },
         new object[] { "Get-MfaGraphContext", "Session" },
         new object[] { "Get-MfaPhone", "PhoneType,Session,ThrottleLimit,UserId" },
+        new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
     };
 
     [Theory]
@@ -96,7 +97,7 @@ public sealed class ModuleSurfaceTests
         using var ps = new PowerShellHarness();
         var r = ps.Run("(Get-Command -Module MfaPhone).ForEach({ $h = Get-Help $_.Name -Full; '{0}|{1}|{2}' -f $_.Name, $h.Synopsis, @($h.Examples.Example).Count })");
         Assert.Null(r.Terminating);
-        Assert.Equal(4, r.Output.Count);
+        Assert.Equal(5, r.Output.Count);
         foreach (var line in r.Output.Select(o => (string)o.BaseObject))
         {
             var parts = line.Split('|');

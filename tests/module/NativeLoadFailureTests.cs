@@ -17,6 +17,7 @@ public sealed class NativeLoadFailureTests
         new object[] { "GetMfaPhoneCommand", "Get-MfaPhone -UserId adele.vance@contoso.com" },
         new object[] { "DisconnectMfaGraphCommand", "Disconnect-MfaGraph" },
         new object[] { "ConnectMfaGraphCommand", ModuleFixture.ConnectScript("http://127.0.0.1:9") },
+        new object[] { "ConvertToMfaPhoneNumberCommand", "ConvertTo-MfaPhoneNumber -PhoneNumber '+46 701234567'" },
     };
 
     [Theory]

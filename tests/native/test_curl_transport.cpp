@@ -3,7 +3,11 @@
 #include <future>
 
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/graph.hpp"
 #include "mfaphone/internal/http.hpp"
+#include "mfaphone/internal/pipeline.hpp"
+#include "mfaphone/internal/url.hpp"
+#include "raw_listener.hpp"
 #include "test_server.hpp"
 
 using namespace mfaphone;
@@ -148,7 +152,8 @@ TEST_CASE("many callers share the transport concurrently", "[curl]") {
     CHECK(peak.load() > 1);
 }
 
-TEST_CASE("debug logging shows allow-listed headers and redacts the rest", "[curl][secrets]") {
+TEST_CASE("debug logging over the real transport shows allow-listed headers and redacts the rest",
+          "[curl][secrets]") {
     TestServer s;
     s.server.Get("/u", [&](const httplib::Request&, httplib::Response& res) {
         res.set_header("request-id", "rid-1");
@@ -160,13 +165,14 @@ TEST_CASE("debug logging shows allow-listed headers and redacts the rest", "[cur
     Logger logger(LogLevel::Debug, [&](LogLevel, std::string_view c, std::string m) {
         all += std::string(c) + ": " + m + "\n";
     });
-    auto t = makeCurlTransport(TransportOptions{}, logger);
+    auto t = std::make_shared<LogPolicy>(makeCurlTransport(TransportOptions{}, Logger{}), logger, "http");
     HttpRequest r = request("GET", s.url("/u?token=QUERYSECRET&$select=id"));
     r.headers = {{"Authorization", "Bearer TOKENSECRET"}, {"Accept", "application/json"}};
     t->send(r, Context{});
     CHECK_THAT(all, Catch::Contains("Authorization: REDACTED") &&
                         Catch::Contains("Accept: application/json") && Catch::Contains("request-id: rid-1") &&
-                        Catch::Contains("$select=id") && Catch::Contains("set-cookie: REDACTED"));
+                        Catch::Contains("$select=id") && Catch::Contains("set-cookie: REDACTED") &&
+                        Catch::Contains("(HTTP/1.1)"));
     for (const char* secret : {"TOKENSECRET", "QUERYSECRET", "COOKIESECRET"})
         CHECK_THAT(all, !Catch::Contains(secret));
 }
@@ -206,4 +212,161 @@ TEST_CASE("cancelling while many requests complete leaves no dangling state", "[
     CHECK(cancelled == 40 * 6);  // every sender saw the cancellation
     // The transport still works afterwards.
     CHECK(t->send(request("GET", s.url("/x")), Context{}).status == 200);
+}
+
+TEST_CASE("a request's timeout covers only its own transfer, not time queued for a connection",
+          "[curl][timeout]") {
+    // One HTTP/1.1 connection (as behind a TLS-inspecting proxy): the requests queue for it.
+    // Each takes 100 ms; together far longer than the 500 ms timeout each one has.
+    TestServer s;
+    s.server.Get("/q", [](const httplib::Request&, httplib::Response& res) {
+        std::this_thread::sleep_for(100ms);
+        res.set_content("ok", "text/plain");
+    });
+    s.start();
+    TransportOptions options;
+    options.maxConnections = 1;
+    options.requestTimeoutMs = 500;
+    auto t = makeCurlTransport(options, Logger{});
+    std::vector<std::future<int>> calls;
+    for (int i = 0; i < 12; ++i)
+        calls.push_back(std::async(std::launch::async,
+                                   [&] { return t->send(request("GET", s.url("/q")), Context{}).status; }));
+    for (auto& c : calls) CHECK(c.get() == 200);
+}
+
+TEST_CASE("a transfer that stalls times out after the request timeout", "[curl][timeout]") {
+    TestServer s;
+    std::atomic<bool> release{false};
+    s.server.Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+        for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
+        res.set_content("late", "text/plain");
+    });
+    s.start();
+    TransportOptions options;
+    options.requestTimeoutMs = 200;
+    auto t = makeCurlTransport(options, Logger{});
+    try {
+        t->send(request("GET", s.url("/stall")), Context{});
+        FAIL("expected a timeout");
+    } catch (const TransportError& e) {
+        CHECK(e.timedOut());
+        CHECK(e.retriable());
+        CHECK_THAT(e.what(), Catch::EndsWith("/stall failed: no complete answer within 0.2 s"));
+    }
+    release = true;
+}
+
+TEST_CASE("paths are sent exactly as built, dot segments included", "[curl]") {
+    TestServer s;
+    std::string target, path;
+    s.server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+        target = req.target;
+        path = req.path;
+        res.set_content("ok", "text/plain");
+    });
+    s.start();
+    auto t = makeCurlTransport(TransportOptions{}, Logger{});
+    CHECK(t->send(request("GET", s.url("/v1.0/users/a/./b/../c")), Context{}).status == 200);
+    CHECK(path == "/v1.0/users/a/./b/../c");
+    if (!target.empty()) CHECK(target == "/v1.0/users/a/./b/../c");
+}
+
+TEST_CASE("user ids and tenants made only of dots are refused before any request", "[curl][url]") {
+    for (const char* id : {".", "..", "..."}) {
+        CHECK_THROWS_AS(userPathSegment(id), InvalidInputError);
+        CHECK_THROWS_AS(tenantPathSegment(id), InvalidInputError);
+    }
+    CHECK(userPathSegment(".adele") == "users/.adele");
+    CHECK(userPathSegment("a..b@contoso.com") == "users/a..b@contoso.com");
+    CHECK(tenantPathSegment("contoso.onmicrosoft.com") == "contoso.onmicrosoft.com");
+    try {
+        userPathSegment("..");
+        FAIL("expected InvalidInputError");
+    } catch (const InvalidInputError& e) {
+        CHECK(
+            std::string(e.what()) ==
+            "The user id '..' is not valid: an id made only of dots would change the request's path. Give an "
+            "object id or a user principal name.");
+    }
+
+    // Through the clients: nothing is sent.
+    TestServer s;
+    std::atomic<int> hits{0};
+    s.server.Get(".*", [&](const httplib::Request&, httplib::Response& res) {
+        ++hits;
+        res.set_content("{}", "application/json");
+    });
+    s.server.Post(".*", [&](const httplib::Request&, httplib::Response& res) {
+        ++hits;
+        res.set_content("{}", "application/json");
+    });
+    s.start();
+    auto transport = makeCurlTransport(TransportOptions{}, Logger{});
+    auto cloud = resolveCloud("Global", s.url(), s.url());
+    CHECK_THROWS_AS(
+        ClientSecretCredential(transport, cloud, "..", "client", SecretString(std::string("s")), Logger{}),
+        InvalidInputError);
+    auto cred = std::make_shared<ClientSecretCredential>(transport, cloud, "t", "client",
+                                                         SecretString(std::string("s")), Logger{});
+    GraphClient graph(transport, std::make_shared<TokenCache>(cred), cloud.graphEndpoint, Logger{});
+    CHECK_THROWS_AS(graph.listPhoneMethods("..", Context{}), InvalidInputError);
+    CHECK_THROWS_AS(graph.listPhoneMethods(".", Context{}), InvalidInputError);
+    CHECK(hits == 0);
+}
+
+TEST_CASE("a loopback http request never goes through a proxy; other requests still do", "[curl][secrets]") {
+    TestServer s;
+    std::string seenBody;
+    s.server.Post("/token", [&](const httplib::Request& req, httplib::Response& res) {
+        seenBody = req.body;
+        res.set_content("{}", "application/json");
+    });
+    s.start();
+    RawListener proxy;
+    EnvOverride httpProxy("http_proxy", proxy.address().c_str());
+    EnvOverride httpProxyUpper("HTTP_PROXY", proxy.address().c_str());
+    EnvOverride allProxy("ALL_PROXY", proxy.address().c_str());
+    EnvOverride allProxyLower("all_proxy", proxy.address().c_str());
+    EnvOverride httpsProxy("https_proxy", proxy.address().c_str());
+    EnvOverride noProxy("no_proxy", nullptr);
+    EnvOverride noProxyUpper("NO_PROXY", nullptr);
+    auto t = makeCurlTransport(TransportOptions{}, Logger{});
+    const std::string secret = "client_secret=PROXYLEAKSECRET";
+
+    for (const std::string& host : {std::string("127.0.0.1"), std::string("localhost")}) {
+        seenBody.clear();
+        std::string url = "http://" + host + ":" + std::to_string(s.port()) + "/token";
+        CHECK(t->send(request("POST", url, secret), Context{}).status == 200);
+        CHECK(seenBody == secret);
+    }
+    CHECK(proxy.connections() == 0);
+    CHECK_THAT(proxy.received(), !Catch::Contains("PROXYLEAKSECRET"));
+
+    // The proxy settings are live: a non-loopback http URL goes to the proxy...
+    CHECK(t->send(request("GET", "http://graph.example.invalid/v1.0/users"), Context{}).status == 502);
+    CHECK_THAT(proxy.received(), Catch::Contains("GET http://graph.example.invalid/v1.0/users HTTP/1.1"));
+    // ...and so does https, through a CONNECT tunnel, as enterprises need.
+    CHECK_THROWS_AS(t->send(request("GET", "https://graph.example.invalid/v1.0/users"), Context{}),
+                    TransportError);
+    CHECK_THAT(proxy.received(), Catch::Contains("CONNECT graph.example.invalid:443"));
+    CHECK_THAT(proxy.received(), !Catch::Contains("PROXYLEAKSECRET"));
+}
+
+TEST_CASE("a certificate that fails verification is not retried", "[curl][retry]") {
+    RawListener tls(true);
+    auto transport = makeCurlTransport(TransportOptions{}, Logger{});
+    std::string url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/v1.0/users";
+    try {
+        transport->send(request("GET", url), Context{});
+        FAIL("expected a TransportError");
+    } catch (const TransportError& e) {
+        CHECK_FALSE(e.retriable());
+        CHECK_FALSE(e.timedOut());
+    }
+    CHECK(tls.connections() == 1);
+    // Through a pipeline (a GET is safe to repeat): still exactly one more connection.
+    auto pipeline = makePlainPipeline(transport, Logger{});
+    CHECK_THROWS_AS(pipeline->send(request("GET", url), Context{}), TransportError);
+    CHECK(tls.connections() == 2);
 }

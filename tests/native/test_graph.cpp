@@ -22,7 +22,7 @@ struct Fixture {
         auto cloud = resolveCloud("Global", "", "");
         auto cred = std::make_shared<ClientSecretCredential>(login, cloud, "t", "c",
                                                              SecretString(std::string("s")), Logger{});
-        Logger logger(LogLevel::Debug, [this](LogLevel, std::string_view c, std::string m) {
+        Logger logger(LogLevel::Verbose, [this](LogLevel, std::string_view c, std::string m) {
             logs.push_back(std::string(c) + ": " + m);
         });
         return GraphClient(graph, std::make_shared<TokenCache>(cred), cloud.graphEndpoint, logger);

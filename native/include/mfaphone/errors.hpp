@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace mfaphone {
 
@@ -73,15 +74,34 @@ private:
     std::string m_requestId;
 };
 
-// The request never produced an HTTP answer: DNS, connect, TLS, timeout, reset.
+// The request never produced an HTTP answer: DNS, connect, TLS, timeout, reset. `retriable` is
+// false when trying again cannot help (the server's certificate failed verification, a
+// malformed URL, an unsupported protocol).
 class TransportError : public Error {
 public:
-    explicit TransportError(const std::string& message, bool timedOut = false)
-        : Error(ErrorKind::Transport, message), m_timedOut(timedOut) {}
+    explicit TransportError(const std::string& message, bool timedOut = false, bool retriable = true)
+        : Error(ErrorKind::Transport, message), m_timedOut(timedOut), m_retriable(retriable) {}
     bool timedOut() const noexcept { return m_timedOut; }
+    bool retriable() const noexcept { return m_retriable; }
 
 private:
     bool m_timedOut;
+    bool m_retriable;
+};
+
+// Retrying a request ended without a usable answer: the service kept answering 429/5xx until the
+// retry budget, the time allowed per request or the operation's deadline ran out. The message
+// says how many attempts over how long and what the last answer was; code() is
+// "retriesExhausted", status() the last HTTP status and requestId() the last request id.
+class RetriesExhaustedError : public RequestFailedError {
+public:
+    static constexpr const char* kCode = "retriesExhausted";
+    RetriesExhaustedError(const std::string& message, int lastStatus, std::string requestId, int attempts)
+        : RequestFailedError(message, lastStatus, kCode, std::move(requestId)), m_attempts(attempts) {}
+    int attempts() const noexcept { return m_attempts; }
+
+private:
+    int m_attempts;
 };
 
 class CancelledError : public Error {

@@ -14,6 +14,7 @@
 #include "../core/json.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
+#include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
 namespace {
@@ -262,6 +263,7 @@ ClientCertificateCredential::ClientCertificateCredential(
     if (m_tenantId.empty())
         throw InvalidInputError("TenantId is empty. Give the tenant's id (GUID) or verified domain.");
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
+    tenantPathSegment(m_tenantId);  // refuses a tenant made only of dots
     if (!m_key) throw InvalidInputError("No certificate was given.");
 }
 

@@ -1,6 +1,7 @@
 // client_credentials with a client secret.
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
+#include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
 
@@ -16,6 +17,7 @@ ClientSecretCredential::ClientSecretCredential(std::shared_ptr<Transport> transp
     if (m_tenantId.empty())
         throw InvalidInputError("TenantId is empty. Give the tenant's id (GUID) or verified domain.");
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
+    tenantPathSegment(m_tenantId);  // refuses a tenant made only of dots
     if (m_secret.empty()) throw InvalidInputError("The client secret is empty.");
 }
 

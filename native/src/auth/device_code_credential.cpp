@@ -35,6 +35,7 @@ DeviceCodeCredential::DeviceCodeCredential(std::shared_ptr<Transport> transport,
                       : Sleeper([](std::chrono::seconds d, const Context& c) { c.sleepFor(d); })) {
     if (m_tenantId.empty()) m_tenantId = "organizations";
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
+    tenantPathSegment(m_tenantId);  // refuses a tenant made only of dots
 }
 
 void DeviceCodeCredential::wipe() noexcept {
@@ -74,7 +75,7 @@ AccessToken DeviceCodeCredential::signIn(const Context& context) {
     const std::string scope = m_cloud.graphResource + "/.default offline_access";
     HttpRequest start;
     start.method = "POST";
-    start.url = m_cloud.authorityHost + "/" + percentEncode(m_tenantId) + "/oauth2/v2.0/devicecode";
+    start.url = m_cloud.authorityHost + "/" + tenantPathSegment(m_tenantId) + "/oauth2/v2.0/devicecode";
     start.idempotent = true;
     start.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
     start.body = SecretForm().add("client_id", m_clientId).add("scope", scope).take();

@@ -4,6 +4,7 @@
 
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
+#include "mfaphone/internal/pipeline.hpp"
 #include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
@@ -45,6 +46,11 @@ ManagedIdentityCredential::ManagedIdentityCredential(std::shared_ptr<Transport> 
     } else {
         checkSecretEndpoint(m_options.imdsEndpoint, "The instance metadata endpoint", true);
     }
+    // The managed identity pipeline sends the secret header (App Service / Automation only) and
+    // Metadata: true with every request, and retries what is safe to retry.
+    m_transport = makeManagedIdentityPipeline(
+        std::move(m_transport), usesIdentityEndpoint() ? "X-IDENTITY-HEADER" : "",
+        usesIdentityEndpoint() ? m_options.identityHeader : SecretString(), m_logger);
 }
 
 std::string ManagedIdentityCredential::requestUrl() const {
@@ -71,19 +77,9 @@ AccessToken ManagedIdentityCredential::requestToken(const Context& context) {
     HttpRequest request;
     request.method = "GET";
     request.url = requestUrl();
-    request.headers = {{"Metadata", "true"}, {"Accept", "application/json"}};
-    if (usesIdentityEndpoint()) {
-        if (m_options.identityHeader.empty())
-            throw AuthError("The managed identity header was wiped; sign in again.", "signed_out");
-        request.headers.emplace_back("X-IDENTITY-HEADER", std::string(m_options.identityHeader.data(),
-                                                                      m_options.identityHeader.size()));
-    }
-    struct WipeHeaders {
-        Headers& headers;
-        ~WipeHeaders() {
-            for (auto& [name, value] : headers) secureZero(value.data(), value.size());
-        }
-    } wipe{request.headers};
+    request.headers = {{"Accept", "application/json"}};
+    if (usesIdentityEndpoint() && m_options.identityHeader.empty())
+        throw AuthError("The managed identity header was wiped; sign in again.", "signed_out");
     std::string who =
         !m_options.clientId.empty()     ? "user-assigned identity (client id " + m_options.clientId + ")"
         : !m_options.objectId.empty()   ? "user-assigned identity (object id " + m_options.objectId + ")"

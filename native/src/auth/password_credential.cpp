@@ -2,6 +2,7 @@
 // existing runbooks sign in as a service account this way.
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
+#include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
 
@@ -21,6 +22,7 @@ PasswordCredential::PasswordCredential(std::shared_ptr<Transport> transport, Clo
         throw InvalidInputError("The password flow needs a tenant id or domain (or 'organizations'), not '" +
                                 m_tenantId + "'.");
     if (m_clientId.empty()) throw InvalidInputError("ClientId is empty. Give the application (client) id.");
+    tenantPathSegment(m_tenantId);  // refuses a tenant made only of dots
     if (m_userName.empty()) throw InvalidInputError("The user name is empty.");
     if (m_password.empty()) throw InvalidInputError("The password is empty.");
 }

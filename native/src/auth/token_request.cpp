@@ -35,7 +35,7 @@ SecretForm& SecretForm::add(std::string_view name, std::string_view value) {
 }
 
 std::string tokenEndpointUrl(const CloudEndpoints& cloud, const std::string& tenantId) {
-    return cloud.authorityHost + "/" + percentEncode(tenantId) + "/oauth2/v2.0/token";
+    return cloud.authorityHost + "/" + tenantPathSegment(tenantId) + "/oauth2/v2.0/token";
 }
 
 AccessToken postTokenRequest(Transport& transport, const std::string& url, SecretString body,

@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "mfaphone/errors.hpp"
+
 namespace mfaphone {
 namespace {
 
@@ -94,7 +96,26 @@ std::string formEncode(const FormFields& fields) {
     return out;
 }
 
+bool isDotSegment(std::string_view segment) {
+    return !segment.empty() && segment.find_first_not_of('.') == std::string_view::npos;
+}
+
+std::string tenantPathSegment(std::string_view tenant) {
+    if (isDotSegment(tenant))
+        throw InvalidInputError("The tenant '" + std::string(tenant) +
+                                "' is not valid: a tenant made only of dots would change the request's path. "
+                                "Give the tenant's id (a GUID) or a verified domain such as "
+                                "contoso.onmicrosoft.com.");
+    return percentEncode(tenant);
+}
+
 std::string userPathSegment(std::string_view idOrUpn) {
+    // "." and ".." are dot segments: sent as they are, a server would resolve them to another
+    // resource (/users/.. is the service root).
+    if (isDotSegment(idOrUpn))
+        throw InvalidInputError("The user id '" + std::string(idOrUpn) +
+                                "' is not valid: an id made only of dots would change the request's path. "
+                                "Give an object id or a user principal name.");
     // '@' is a legal path character and Graph expects it unencoded in UPNs.
     if (!idOrUpn.empty() && idOrUpn.front() == '$') {
         std::string quoted;
@@ -132,6 +153,18 @@ std::string sanitizeUrl(std::string_view url) {
         query = query.substr(amp + 1);
     }
     return out;
+}
+
+std::string sanitizeUrlOrigin(std::string_view url) {
+    auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) return "REDACTED";
+    auto end = url.find_first_of("/?#", scheme + 3);
+    std::string_view authority =
+        url.substr(scheme + 3, end == std::string_view::npos ? end : end - scheme - 3);
+    // Never show user info (user:password@host).
+    auto at = authority.rfind('@');
+    if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+    return std::string(url.substr(0, scheme + 3)) + std::string(authority) + "/REDACTED";
 }
 
 std::string sanitizeHeader(std::string_view name, std::string_view value) {

@@ -1,6 +1,7 @@
 #include "../core/json.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/graph.hpp"
+#include "mfaphone/internal/pipeline.hpp"
 #include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
@@ -25,47 +26,30 @@ RequestFailedError graphError(const HttpResponse& response) {
     return RequestFailedError(text, response.status, code, requestId);
 }
 
-GraphClient::GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<TokenCache> tokens,
-                         std::string graphEndpoint, Logger logger, std::string apiVersion)
-    : m_transport(std::move(transport)),
-      m_tokens(std::move(tokens)),
+GraphClient::GraphClient(std::shared_ptr<Transport> pipeline, std::string graphEndpoint, Logger logger,
+                         std::string apiVersion)
+    : m_pipeline(std::move(pipeline)),
       m_base(trimTrailingSlash(std::move(graphEndpoint)) + "/" + apiVersion),
       m_logger(std::move(logger)) {}
 
+GraphClient::GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<TokenCache> tokens,
+                         std::string graphEndpoint, Logger logger, std::string apiVersion)
+    : GraphClient(makeGraphPipeline(std::move(transport), std::move(tokens), nullptr, logger),
+                  std::move(graphEndpoint), logger, std::move(apiVersion)) {}
+
 HttpResponse GraphClient::request(const std::string& method, const std::string& path, const std::string& body,
                                   const Context& context) {
-    for (int attempt = 0;; ++attempt) {
-        SecretString token = m_tokens->bearer(context);
-        HttpRequest request;
-        request.method = method;
-        request.url = m_base + path;
-        SecretString authorization("Bearer ", 7);
-        authorization.append(token);
-        request.headers.emplace_back("Authorization",
-                                     std::string(authorization.data(), authorization.size()));
-        // The header value is an ordinary string: wipe it however send() ends. (By index: the
-        // vector grows below.)
-        struct WipeHeader {
-            Headers& headers;
-            std::size_t index;
-            ~WipeHeader() { secureZero(headers[index].second.data(), headers[index].second.size()); }
-        } wipe{request.headers, request.headers.size() - 1};
-        request.headers.emplace_back("Accept", "application/json");
-        if (!body.empty()) {
-            request.headers.emplace_back("Content-Type", "application/json");
-            request.body.append(body.data(), body.size());
-        }
-        HttpResponse response = m_transport->send(request, context);
-        if (response.status == 401 && attempt == 0) {
-            m_logger.log(
-                LogLevel::Verbose, "graph",
-                "401 from " + method + " " + sanitizeUrl(m_base + path) + "; refreshing the token once");
-            m_tokens->invalidate(token);
-            continue;
-        }
-        if (response.status >= 400) throw graphError(response);
-        return response;
+    HttpRequest request;
+    request.method = method;
+    request.url = m_base + path;
+    request.headers.emplace_back("Accept", "application/json");
+    if (!body.empty()) {
+        request.headers.emplace_back("Content-Type", "application/json");
+        request.body.append(body.data(), body.size());
     }
+    HttpResponse response = m_pipeline->send(request, context);
+    if (response.status >= 400) throw graphError(response);
+    return response;
 }
 
 std::vector<PhoneMethod> GraphClient::listPhoneMethods(const std::string& user, const Context& context) {

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "mfaphone/errors.hpp"
@@ -89,58 +90,157 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(std::string_view value,
     return std::chrono::milliseconds(delta * 1000);
 }
 
+std::string formatSeconds(std::chrono::milliseconds d) {
+    char text[32];
+    if (d < std::chrono::seconds(10))
+        std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+    else
+        std::snprintf(text, sizeof text, "%lld s", static_cast<long long>((d.count() + 500) / 1000));
+    return text;
+}
+
+RetryBudget::RetryBudget(double ratio, double capacity)
+    : m_ratio(std::max(0.0, ratio)), m_capacity(std::max(0.0, capacity)), m_balance(m_capacity) {}
+
+void RetryBudget::onAnswered() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_balance = std::min(m_capacity, m_balance + m_ratio);
+}
+
+bool RetryBudget::tryWithdraw() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_balance < 1.0) return false;
+    m_balance -= 1.0;
+    return true;
+}
+
+double RetryBudget::balance() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_balance;
+}
+
 RetryPolicy::RetryPolicy(std::shared_ptr<Transport> inner, RetryOptions options, Logger logger,
                          Sleeper sleeper, unsigned seed)
     : m_inner(std::move(inner)),
-      m_options(options),
+      m_options(std::move(options)),
       m_logger(std::move(logger)),
       m_sleep(sleeper ? std::move(sleeper)
                       : Sleeper([](std::chrono::milliseconds d, const Context& c) { c.sleepFor(d); })),
-      m_seed(seed ? seed : std::random_device{}()) {}
+      m_seed(seed ? seed : std::random_device{}()),
+      m_budget(m_options.budgetRatio, m_options.budgetCapacity) {}
 
 std::chrono::milliseconds RetryPolicy::backoff(int attempt) {
     // Exponential with "equal jitter": half the window fixed, half random.
-    double window = static_cast<double>(m_options.baseDelay.count()) * std::pow(2.0, attempt);
+    double window = static_cast<double>(m_options.baseDelay.count()) * std::pow(2.0, std::min(attempt, 30));
     window = std::min(window, static_cast<double>(m_options.maxDelay.count()));
     std::minstd_rand rng(m_seed + m_counter.fetch_add(1));
     std::uniform_real_distribution<double> jitter(0.0, window / 2);
     return std::chrono::milliseconds(static_cast<long long>(window / 2 + jitter(rng)));
 }
 
+namespace {
+
+std::string logUrl(const HttpRequest& request, bool hidePath) {
+    return hidePath ? sanitizeUrlOrigin(request.url) : sanitizeUrl(request.url);
+}
+
+std::string defaultDescription(const HttpRequest& request, const HttpResponse& response, bool hidePath) {
+    std::string text = "HTTP " + std::to_string(response.status) + " from " + request.method + " " +
+                       logUrl(request, hidePath);
+    std::string id = response.header("request-id");
+    if (id.empty()) id = response.header("x-ms-request-id");
+    if (!id.empty()) text += " (request-id " + id + ")";
+    return text;
+}
+
+std::string attemptsText(int attempts, std::chrono::milliseconds elapsed) {
+    return "Gave up after " + std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts") +
+           " over " + formatSeconds(elapsed) + ": ";
+}
+
+}  // namespace
+
 HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& context) {
-    bool repeatable = request.idempotent || request.method == "GET" || request.method == "HEAD" ||
-                      request.method == "PUT" || request.method == "DELETE";
-    // A 500/502/504 may come after the service applied a change; only 429 and 503 say it was
-    // not processed, so only those are safe to resend for a request that is not repeatable.
-    int transportFailures = 0;
-    for (int attempt = 0;; ++attempt) {
+    using Clock = std::chrono::steady_clock;
+    const bool repeatable = request.idempotent || request.method == "GET" || request.method == "HEAD" ||
+                            request.method == "PUT" || request.method == "DELETE";
+    const auto started = Clock::now();
+    int attempts = 0, serverRetries = 0, transportRetries = 0, throttleBackoffs = 0;
+    auto elapsed = [&] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    };
+    auto pastDeadline = [&](std::chrono::milliseconds delay) {
+        return context.hasDeadline() && Clock::now() + delay >= context.deadline();
+    };
+    for (;;) {
         context.throwIfCancelled();
+        ++attempts;
         std::chrono::milliseconds delay{0};
         std::string why;
         try {
             HttpResponse response = m_inner->send(request, context);
+            // A 500/502/504 may come after the service applied a change; only 429 and 503 say it
+            // was not processed, so only those are safe to resend for a request that is not
+            // repeatable.
             bool retriable = repeatable ? isRetriableStatus(response.status)
                                         : (response.status == 429 || response.status == 503);
-            if (!retriable || attempt >= m_options.maxRetries) return response;
+            if (!retriable) {
+                m_budget.onAnswered();
+                return response;
+            }
             auto retryAfter =
                 parseRetryAfter(response.header("retry-after"), std::chrono::system_clock::now());
-            delay = retryAfter ? *retryAfter : backoff(attempt);
-            if (delay > m_options.maxRetryAfter) return response;
+            bool throttled = response.status == 429 || (response.status == 503 && retryAfter);
             why = "HTTP " + std::to_string(response.status);
+            auto giveUp = [&](const std::string& reason) {
+                std::string description = m_options.describeFailure
+                                              ? m_options.describeFailure(response)
+                                              : defaultDescription(request, response, m_options.hidePath);
+                std::string id = response.header("request-id");
+                throw RetriesExhaustedError(attemptsText(attempts, elapsed()) + description + reason,
+                                            response.status, id, attempts);
+            };
+            if (throttled) {
+                // Throttling: pace to Retry-After for as long as the context allows.
+                delay = retryAfter ? *retryAfter : backoff(throttleBackoffs++);
+                if (delay > m_options.maxRetryAfter)
+                    giveUp("; the service asked to wait " + formatSeconds(delay) + ", longer than the " +
+                           formatSeconds(m_options.maxRetryAfter) + " allowed");
+            } else {
+                if (++serverRetries > m_options.maxRetries) giveUp("");
+                if (elapsed() >= m_options.maxElapsed)
+                    giveUp("; no retry starts later than " + formatSeconds(m_options.maxElapsed) +
+                           " after the first attempt");
+                delay = retryAfter ? std::min(*retryAfter, m_options.maxDelay) : backoff(serverRetries - 1);
+                if (!m_budget.tryWithdraw())
+                    giveUp("; the retry budget is spent (too many requests failed recently)");
+            }
+            if (pastDeadline(delay))
+                giveUp("; the operation's deadline comes before the next attempt could start (in " +
+                       formatSeconds(delay) + ")");
         } catch (const TransportError& e) {
-            if (!repeatable || ++transportFailures > m_options.maxTransportRetries ||
-                attempt >= m_options.maxRetries)
-                throw;
-            delay = backoff(attempt);
+            if (!repeatable || !e.retriable()) throw;
+            if (context.hasDeadline() && Clock::now() >= context.deadline()) throw;
+            auto giveUp = [&](const std::string& reason) {
+                throw TransportError(attemptsText(attempts, elapsed()) + e.what() + reason, e.timedOut(),
+                                     e.retriable());
+            };
+            if (++transportRetries > m_options.maxTransportRetries) giveUp("");
+            if (elapsed() >= m_options.maxElapsed)
+                giveUp("; no retry starts later than " + formatSeconds(m_options.maxElapsed) +
+                       " after the first attempt");
+            if (!m_budget.tryWithdraw())
+                giveUp("; the retry budget is spent (too many requests failed recently)");
+            delay = backoff(transportRetries - 1);
+            if (pastDeadline(delay))
+                giveUp("; the operation's deadline comes before the next attempt could start");
             why = e.timedOut() ? "a timeout" : "a transport error";
         }
         if (m_logger.enabled(LogLevel::Verbose)) {
-            char seconds[32];
-            std::snprintf(seconds, sizeof seconds, "%.1f", static_cast<double>(delay.count()) / 1000.0);
-            m_logger.log(LogLevel::Verbose, "http",
-                         "retrying " + request.method + " " + sanitizeUrl(request.url) + " after " + why +
-                             " in " + seconds + " s (retry " + std::to_string(attempt + 1) + " of " +
-                             std::to_string(m_options.maxRetries) + ")");
+            m_logger.log(LogLevel::Verbose, m_options.component,
+                         "retrying " + request.method + " " + logUrl(request, m_options.hidePath) +
+                             " after " + why + " in " + formatSeconds(delay) + " (attempt " +
+                             std::to_string(attempts + 1) + ")");
         }
         m_sleep(delay, context);
     }

@@ -33,6 +33,16 @@ const PhoneNumberUtil& util() {
     return *instance;
 }
 
+// The regions with a numbering plan, read once.
+const std::set<std::string>& regionSet() {
+    static const std::set<std::string> regions = [] {
+        std::set<std::string> all;
+        util().GetSupportedRegions(&all);
+        return all;
+    }();
+    return regions;
+}
+
 std::string trimAscii(const std::string& s) {
     std::size_t begin = 0;
     std::size_t end = s.size();
@@ -345,12 +355,17 @@ struct Attempt {
     PhoneNumberUtil::ErrorType error = PhoneNumberUtil::NOT_A_NUMBER;
     PhoneNumber number;
     bool valid = false;
+    PhoneNumberUtil::PhoneNumberType type = PhoneNumberUtil::UNKNOWN;
 };
 
 Attempt parse(const std::string& text, const std::string& region) {
     Attempt a;
     a.error = util().Parse(text, region, &a.number);
-    a.valid = a.error == PhoneNumberUtil::NO_PARSING_ERROR && util().IsValidNumber(a.number);
+    if (a.error != PhoneNumberUtil::NO_PARSING_ERROR) return a;
+    // A number is valid exactly when a number range of its region gives it a type (this is what
+    // IsValidNumber checks too; asking once saves a second pass over the ranges).
+    a.type = util().GetNumberType(a.number);
+    a.valid = a.type != PhoneNumberUtil::UNKNOWN;
     return a;
 }
 
@@ -477,15 +492,11 @@ std::string phoneLineTypeName(PhoneLineType type) {
 
 bool isSupportedRegion(const std::string& region) {
     const std::string code = upperAscii(trimAscii(region));
-    if (code.size() != 2) return false;
-    std::set<std::string> regions;
-    util().GetSupportedRegions(&regions);
-    return regions.count(code) != 0;
+    return code.size() == 2 && regionSet().count(code) != 0;
 }
 
 std::vector<std::string> supportedRegions() {
-    std::set<std::string> regions;
-    util().GetSupportedRegions(&regions);
+    const std::set<std::string>& regions = regionSet();
     return std::vector<std::string>(regions.begin(), regions.end());
 }
 
@@ -646,7 +657,7 @@ PhoneNumberInfo normalizePhoneNumber(const std::string& input, const std::string
     info.nationalNumber = nsn;
     info.extension = extension;
     info.region = numberRegion;
-    info.lineType = toLineType(util().GetNumberType(number));
+    info.lineType = toLineType(attempt.type);
     info.phoneNumber = "+" + std::to_string(number.country_code()) + " " + nsn;
     if (!extension.empty()) info.phoneNumber += "x" + extension;
     info.problem = PhoneNumberProblem::None;

@@ -5,6 +5,7 @@
 
 #include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/operation.hpp"
+#include "mfaphone/internal/pipeline.hpp"
 #include "mfaphone/internal/url.hpp"
 #include "session_impl.hpp"
 
@@ -24,7 +25,7 @@ bool isTenantAlias(const std::string& tenant) {
 
 std::shared_ptr<TokenCredential> makeCredential(const ConnectOptions& options,
                                                 const CredentialOptions& credential,
-                                                const CloudEndpoints& cloud,
+                                                const CloudEndpoints& cloud, std::shared_ptr<Transport> http,
                                                 std::shared_ptr<Transport> transport,
                                                 const std::vector<unsigned char>& secret,
                                                 const std::vector<unsigned char>& password, Logger logger) {
@@ -57,7 +58,8 @@ std::shared_ptr<TokenCredential> makeCredential(const ConnectOptions& options,
             mi.objectId = credential.managedIdentityObjectId;
             mi.resourceId = credential.managedIdentityResourceId;
             mi.resource = cloud.graphResource;
-            return std::make_shared<ManagedIdentityCredential>(transport, std::move(mi), logger);
+            // The managed identity pipeline adds the secret header (when there is one) and Metadata.
+            return std::make_shared<ManagedIdentityCredential>(http, std::move(mi), logger);
         }
         case CredentialKind::AccessToken:
             return std::make_shared<AccessTokenCredential>(fromBytes(secret));
@@ -90,15 +92,18 @@ std::shared_ptr<Operation> Session::connect(const ConnectOptions& options,
 
     auto impl = m_impl;
     Logger shared = LogRoute::routedLogger();
-    auto transport =
-        std::make_shared<RetryPolicy>(makeCurlTransport(transportOptions, shared), RetryOptions{}, shared);
-    auto tokenCredential = makeCredential(options, credential, cloud, transport, secret, password, shared);
+    auto http = makeCurlTransport(transportOptions, shared);
+    auto transport = makeTokenEndpointPipeline(http, shared);
+    auto limiter = makeAdaptiveLimiter(LimiterOptions{}, shared);
+    auto tokenCredential =
+        makeCredential(options, credential, cloud, http, transport, secret, password, shared);
     const std::string kind = tokenCredential->kind();
     const std::string scope = cloud.graphResource + "/.default";
 
     impl->logLevel = options.logLevel;
     auto state = std::make_shared<OperationState>(toLogLevel(options.logLevel));
-    state->start([impl, cloud, options, transport, tokenCredential, kind, scope, shared](OperationState& op) {
+    state->start([impl, cloud, options, http, transport, limiter, tokenCredential, kind, scope,
+                  shared](OperationState& op) {
         LogRoute route(op);
         op.logger().log(LogLevel::Verbose, "auth",
                         "signing in to " + cloud.authorityHost + " (" + cloud.name + " cloud); Graph at " +
@@ -136,12 +141,14 @@ std::shared_ptr<Operation> Session::connect(const ConnectOptions& options,
                 LogLevel::Warning, "auth",
                 "signed in as an Authentication Administrator (delegated): Graph shows this caller "
                 "masked phone numbers (only the last digits)");
-        auto graph = std::make_shared<GraphClient>(transport, tokens, cloud.graphEndpoint, shared);
+        auto graph = std::make_shared<GraphClient>(makeGraphPipeline(http, tokens, limiter, shared),
+                                                   cloud.graphEndpoint, shared);
         {
             std::lock_guard<std::mutex> lock(impl->mutex);
             impl->transport = transport;
             impl->tokens = tokens;
             impl->graph = graph;
+            impl->limiter = limiter;
             impl->info = info;
         }
         Event done;

@@ -8,6 +8,7 @@
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/auth.hpp"
 #include "mfaphone/internal/graph.hpp"
+#include "mfaphone/internal/limiter.hpp"
 #include "mfaphone/session.hpp"
 
 namespace mfaphone {
@@ -22,6 +23,8 @@ public:
     std::shared_ptr<Transport> transport;
     std::shared_ptr<TokenCache> tokens;
     std::shared_ptr<GraphClient> graph;
+    // Graph throttles per app and tenant: one limiter bounds every operation of the session.
+    std::shared_ptr<ConcurrencyLimiter> limiter;
     std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
 
     ~SessionImpl() { disconnect(); }
@@ -38,8 +41,10 @@ public:
         std::shared_ptr<TokenCache> oldTokens;
         std::shared_ptr<GraphClient> oldGraph;
         std::shared_ptr<Transport> oldTransport;
+        std::shared_ptr<ConcurrencyLimiter> oldLimiter;
         {
             std::lock_guard<std::mutex> lock(mutex);
+            oldLimiter = std::move(limiter);
             oldTokens = std::move(tokens);
             oldGraph = std::move(graph);
             oldTransport = std::move(transport);

@@ -21,12 +21,17 @@ bool blank(const std::string& s) {
 }
 
 // The phone type a default MFA method value stands for; false for non-phone methods.
-bool defaultMethodType(const std::string& method, PhoneType& type) {
-    if (method == "sms" || method == "voiceMobile") {
+bool defaultMethodType(const std::string& value, PhoneType& type) {
+    std::string method;
+    for (char c : value) {
+        if (!std::isspace(static_cast<unsigned char>(c)))
+            method.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    if (method == "sms" || method == "voicemobile") {
         type = PhoneType::Mobile;
-    } else if (method == "voiceAlternateMobile") {
+    } else if (method == "voicealternatemobile") {
         type = PhoneType::AlternateMobile;
-    } else if (method == "voiceOffice") {
+    } else if (method == "voiceoffice") {
         type = PhoneType::Office;
     } else {
         return false;

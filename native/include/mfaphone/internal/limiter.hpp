@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "mfaphone/context.hpp"
 #include "mfaphone/internal/log.hpp"
@@ -18,13 +20,30 @@ struct LimiterOptions {
     int initial = 8;    // requests in flight at the start
     int minimum = 1;    // never fewer
     int ceiling = 256;  // never more (a caller's ThrottleLimit lowers it per operation)
+    // Additive increase: the limit grows by `growth` per window of `limit` healthy answers while
+    // the window is in use (at least half the permits held), i.e. about `growth` per round trip.
+    double growth = 1.0;
+    // Multiplicative decrease on a 429 (and a 503 with Retry-After).
+    double throttleFactor = 0.5;
+    // x-ms-throttle-limit-percentage p (0.8 to 1.8 of the budget used) scales the limit by
+    // 1 - (p - 0.7) / 2 (0.95 at 0.8, 0.85 at 1.0), never below throttleFactor.
+    // Decreases at most once per window (answers to requests sent before a decrease do not cut
+    // again) and at most once per `decreaseGap`.
+    std::chrono::milliseconds decreaseGap{100};
+    // Pause after a 429 without Retry-After; the longest pause any Retry-After imposes.
+    std::chrono::milliseconds defaultPause{1000};
+    std::chrono::milliseconds maxPause{300000};
 };
 
 struct LimiterStats {
-    long long requests = 0;   // HTTP requests that went through the limiter
-    long long throttled = 0;  // 429s seen (HTTP responses and $batch items)
-    int limit = 0;            // the current bound
-    int peak = 0;             // most requests in flight at once
+    long long requests = 0;     // HTTP requests that went through the limiter
+    long long throttled = 0;    // 429s seen (HTTP responses and $batch items)
+    int limit = 0;              // the current bound
+    int peak = 0;               // most requests in flight at once
+    int inFlight = 0;           // permits held now
+    long long decreases = 0;    // times the limit was cut
+    long long pauses = 0;       // 429s (or batch items) that started or extended the shared pause
+    long long pausedForMs = 0;  // time left of the shared Retry-After pause (0: none)
 };
 
 class ConcurrencyLimiter {
@@ -70,6 +89,13 @@ protected:
     virtual void release() = 0;
 };
 
+// AIMD limiter: grows slowly while healthy, shrinks multiplicatively on 429 and on
+// x-ms-throttle-limit-percentage (harder the higher the percentage), and on a 429 pauses every
+// acquirer until its Retry-After has passed (one shared pause). Thread-safe; waits are
+// cancellable. Throws InvalidInputError for inconsistent options.
 std::shared_ptr<ConcurrencyLimiter> makeAdaptiveLimiter(const LimiterOptions& options, Logger logger);
+
+// x-ms-throttle-limit-percentage as a number ("0.8" -> 0.8), independent of the locale.
+std::optional<double> parseLimitPercentage(std::string_view value);
 
 }  // namespace mfaphone
