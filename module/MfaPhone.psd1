@@ -25,7 +25,7 @@
             Tags         = @('MFA', 'EntraID', 'AzureAD', 'MicrosoftGraph', 'Authentication', 'PhoneMethods', 'AzureAutomation', 'Teams', 'Twilio', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/mfaphone/mfaphone'
             LicenseUri   = 'https://github.com/mfaphone/mfaphone/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: Connect-MfaGraph (client secret, national clouds), Disconnect-MfaGraph, Get-MfaGraphContext, Get-MfaPhone (concurrent reads, pipeline input from strings, CSV rows and directory objects); help and about_MfaPhone; views that fit 80 columns; argument completers. Native engine for linux-x64; win-x64 and osx-arm64 where built.'
+            ReleaseNotes = '0.1.0: Connect-MfaGraph (client secret, national clouds), Disconnect-MfaGraph, Get-MfaGraphContext, Get-MfaPhone (concurrent reads, pipeline input from strings, CSV rows and directory objects), ConvertTo-MfaPhoneNumber (Graph format, reasons for refused numbers); help and about_MfaPhone; views that fit 80 columns; argument completers. Native engine for linux-x64; win-x64 and osx-arm64 where built.'
         }
     }
 }
