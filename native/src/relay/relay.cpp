@@ -432,6 +432,18 @@ void Relay::setApiKey(const std::string& accountSid, const std::string& keySid,
 
 void Relay::addRoute(const RelayRoute& route) { m_impl->addRoute(route); }
 
+void Relay::addRoutesJson(const std::string& json) {
+    std::vector<RelayRoute> routes = relay::parseRoutesJson(json);
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        try {
+            m_impl->addRoute(routes[i]);
+        } catch (const InvalidInputError& e) {
+            throw InvalidInputError("routes[" + std::to_string(i) + "]: " + e.what());
+        }
+        for (auto& s : routes[i].sinks) secureZero(s.url.data(), s.url.size());
+    }
+}
+
 RelayResult Relay::receive(const RelayRequest& request) { return m_impl->receive(request, m_impl->root); }
 
 void Relay::cancel() { m_impl->root.cancel(); }
