@@ -602,6 +602,13 @@ TEST_CASE("sink URLs: retired connectors and plain http are refused without quot
           "accepted");
     CHECK(refuse("slack", "https://hooks.slack.com/services/T0/B0/secret-part") == "accepted");
     CHECK(refuse("slack", "http://127.0.0.1:8080/slack/services/secret-part") == "accepted");
+
+    // The redaction call carries the auth token: the Twilio API address must be https too.
+    RelayOptions options;
+    options.twilioApiBase = "http://api.twilio.example";
+    CHECK_THROWS_WITH(RelayEngine(options), Catch::Contains("must use https"));
+    options.twilioApiBase = "http://127.0.0.1:5000";
+    CHECK_NOTHROW(RelayEngine(options));
 }
 
 TEST_CASE("cancel stops a delivery in progress", "[relay][engine]") {
