@@ -230,6 +230,50 @@ public sealed class RelayCmdletTests : IClassFixture<RelayEmulatorFixture>, IDis
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_text_sent_through_the_emulated_Twilio_reaches_Teams_through_Receive_MfaSms()
+    {
+        // A webhook host in this process (as an Azure Functions app would be) runs Receive-MfaSms
+        // for each request the emulated Twilio sends, and answers with the result's TwiML.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        string hookUrl = $"http://127.0.0.1:{port}/api/sms";
+        using var listener = new System.Net.HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var ps = new PowerShellHarness();
+        PsResult? seen = null;
+        var host = System.Threading.Tasks.Task.Run(async () =>
+        {
+            var context = await listener.GetContextAsync();
+            string body;
+            using (var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8)) body = await reader.ReadToEndAsync();
+            var headers = new System.Collections.Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (string? key in context.Request.Headers.AllKeys)
+                if (key != null) headers[key] = context.Request.Headers[key];
+            seen = ps.Run(Prelude + "Receive-MfaSms -Body $args[0] -Headers $args[1] -Url $args[2] -AuthToken $token -Route @{ Tenant = 'Contoso'; To = '+15005550006'; Teams = $args[3] }",
+                body, headers, hookUrl, TeamsUrl);
+            var result = seen.Output.Single();
+            context.Response.StatusCode = (int)result.Properties["HttpStatus"].Value;
+            context.Response.ContentType = (string)result.Properties["ContentType"].Value;
+            byte[] answer = Encoding.UTF8.GetBytes((string)result.Properties["ResponseBody"].Value);
+            await context.Response.OutputStream.WriteAsync(answer);
+            context.Response.Close();
+        });
+        var sent = await _fixture.Emulator.Control.SendSmsAsync(new JsonObject { ["to"] = "+15005550006", ["body"] = Text, ["url"] = hookUrl });
+        await host;
+        Assert.Null(seen!.Terminating);
+        Assert.Equal(200, (int)sent["status"]!);
+        Assert.Null(sent["errorCode"]);
+        Assert.Equal("text/xml", sent["responseContentType"]!.GetValue<string>());
+        Assert.Equal("Delivered", seen.Output.Single().Properties["Status"].Value);
+        var post = Assert.Single(await _fixture.Emulator.Control.GetTeamsPostsAsync());
+        Assert.Equal("482913", post!["body"]!["attachments"]![0]!["content"]!["body"]![1]!["text"]!.GetValue<string>());
+        Assert.DoesNotContain("482913", seen.AllText());
+    }
+
+    [Fact]
     public void Test_MfaSmsSignature_returns_true_only_for_a_valid_signature()
     {
         using var ps = new PowerShellHarness();
