@@ -16,6 +16,8 @@
         'Get-MfaGraphContext'
         'Get-MfaPhone'
         'ConvertTo-MfaPhoneNumber'
+        'Receive-MfaSms'
+        'Test-MfaSmsSignature'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
