@@ -39,7 +39,8 @@ public sealed class DeviceCodeAndRefreshTests : IClassFixture<ShortLivedEmulator
     {
         var ps = PowerShell.Create();
         ps.Runspace = harness.Runspace;
-        ps.AddScript(script);
+        // A cmdlet's terminating error only ends its statement; rethrowing ends the pipeline with it.
+        ps.AddScript("try {\n" + script + "\n} catch { throw }");
         var warnings = new List<string>();
         ps.Streams.Warning.DataAdded += (s, e) => { lock (warnings) warnings.Add(ps.Streams.Warning[e.Index].Message); };
         var handle = ps.BeginInvoke();
@@ -142,8 +143,8 @@ public sealed class DeviceCodeAndRefreshTests : IClassFixture<ShortLivedEmulator
         Assert.Null(r.Terminating);
         Assert.Equal("+44 7700900111", r.Output.Single().BaseObject);
         var after = await control.GetCountersAsync();
-        int Issued(JsonNode n) => n["tokensIssued"]?["client_credentials"]?.GetValue<int>() ?? 0;
-        int Unauthorized(JsonNode n) => n["byRoute"]?["graph:phoneMethods.list"]?["401"]?.GetValue<int>() ?? 0;
+        int Issued(JsonNode n) => n["byRoute"]?["entra:token"]?["200"]?.GetValue<int>() ?? 0;
+        int Unauthorized(JsonNode n) => n["byRoute"]?["graph:error"]?["401"]?.GetValue<int>() ?? 0;
         Assert.Equal(Issued(before) + 1, Issued(after));
         Assert.Equal(Unauthorized(before), Unauthorized(after));
     }

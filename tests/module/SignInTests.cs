@@ -329,10 +329,10 @@ public sealed class SignInTests
             Assert.Equal("+44 7700900111", r.Output.Single().BaseObject);
             Assert.Contains(r.Verbose, v => v.Contains("401") && v.Contains("refreshing the token once"));
             var after = await control.GetCountersAsync();
-            int Issued(JsonNode n) => n["tokensIssued"]?["client_credentials"]?.GetValue<int>() ?? 0;
-            int Unauthorized(JsonNode n) => n["byRoute"]?["graph:phoneMethods.list"]?["401"]?.GetValue<int>() ?? 0;
-            Assert.Equal(Issued(before) + 1, Issued(after));
-            Assert.Equal(Unauthorized(before) + 1, Unauthorized(after));
+            int Issued(JsonNode n) => n["byRoute"]?["entra:token"]?["200"]?.GetValue<int>() ?? 0;
+            int Unauthorized(JsonNode n) => n["byRoute"]?["graph:error"]?["401"]?.GetValue<int>() ?? 0;
+            Assert.True(Issued(before) + 1 == Issued(after), $"tokens issued before: {before["tokensIssued"]?.ToJsonString()}; after: {after["tokensIssued"]?.ToJsonString()}");
+            Assert.True(Unauthorized(before) + 1 == Unauthorized(after), $"before: {before["byRoute"]?.ToJsonString()}; after: {after["byRoute"]?.ToJsonString()}");
         }
         finally
         {
