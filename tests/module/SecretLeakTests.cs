@@ -62,7 +62,8 @@ public sealed class SecretLeakTests
         Assert.Contains(lines, l => l != null && l.Contains("AADSTS7000215"));
         Assert.Contains(lines, l => l != null && l.StartsWith("errors:") && l != "errors:0");
         AssertNoSecrets(r, wrong);
-    
+    }
+
     // ---- every other kind of secret, on success and on failure ----
 
     private static string StreamsOf(string script) => Preferences + script.Replace("Connect-MfaGraph ", "Connect-MfaGraph -Verbose -Debug ") +
@@ -131,5 +132,4 @@ public sealed class SecretLeakTests
             AssertNoSecrets(bad, "Leak~Identity-Header-33");
         }
     }
-}
 }
