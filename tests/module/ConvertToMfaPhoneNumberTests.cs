@@ -199,6 +199,9 @@ public sealed class ConvertToMfaPhoneNumberTests
         Assert.DoesNotContain("…", stdout);
         Assert.Contains(lines, l => l.StartsWith("+1 (425) 555-0123") && l.Contains("+1 4255550123x12345"));
         Assert.Contains(lines, l => l.StartsWith("extension 12345678"));
+        // Long values wrap inside their column rather than being cut: the whole reason is shown.
+        string flat = System.Text.RegularExpressions.Regex.Replace(string.Join(" ", lines), @"\s+", " ");
+        Assert.Contains("letters", flat);
     }
 
     [Fact]
