@@ -344,7 +344,9 @@ TEST_CASE("a failed delivery answers 503 and lets Twilio's retry deliver", "[rel
     engine->addRoute(teamsRoute(receivers));
     {
         std::lock_guard<std::mutex> lock(receivers.mutex);
-        receivers.teamsScript = {{503, "0.01"}, {503, "0.01"}, {503, "0.01"}, {503, "0.01"}};
+        // 503 without Retry-After is an outage, retried with backoff up to maxRetries (a 503 with
+        // Retry-After is throttling, paced for as long as the delivery time allows).
+        receivers.teamsScript = {{503, ""}, {503, ""}, {503, ""}, {503, ""}};
     }
     Text t;
     t.idempotency = "retry-token";

@@ -190,6 +190,11 @@ void RelayEngine::deliver(const RelayRoute& route, const MessageView& view, Rela
                 r.error = describeFailure(response.status);
         } catch (const CancelledError&) {
             r.error = "cancelled";
+        } catch (const RetriesExhaustedError& e) {
+            // Every attempt was answered, with 429 or 5xx, until the retries or the time ran out.
+            r.httpStatus = e.status();
+            r.error = describeFailure(e.status()) + " (gave up after " + std::to_string(trace.attempts) +
+                      " attempts)";
         } catch (const TransportError& e) {
             r.httpStatus = trace.lastStatus;
             r.error = trace.lastStatus ? "gave up after HTTP " + std::to_string(trace.lastStatus) +
@@ -254,6 +259,8 @@ void RelayEngine::redact(const Account& account, const std::string& accountSid, 
             result.redactionError = "Twilio answered HTTP " + std::to_string(response.status);
     } catch (const CancelledError&) {
         result.redactionError = "cancelled";
+    } catch (const RetriesExhaustedError& e) {
+        result.redactionError = "Twilio kept answering HTTP " + std::to_string(e.status());
     } catch (const TransportError& e) {
         result.redactionError =
             e.timedOut() ? "Twilio did not answer in time" : "Twilio could not be reached";
