@@ -31,3 +31,6 @@ else
     dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive -File "$root/bench/get-mfaphone.ps1" \
         -Endpoint "$EMULATOR_URL" -Users "$users" -ResultFile "$out/get-mfaphone.json"
 fi
+
+# Relay overhead at 100 messages/s against the same emulator (its Teams receiver).
+"$root/bench/relay-overhead.sh" "$build_dir" "$EMULATOR_URL" "$out"

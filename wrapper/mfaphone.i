@@ -164,5 +164,6 @@
 // %include of the public header in wrapper/<area>.i, included here, inside the allow-list.
 %include "phone.i"
 %include "webhook.i"
+%include "relay.i"
 
 %unignoreall

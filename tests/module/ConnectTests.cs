@@ -26,7 +26,7 @@ public sealed class ConnectTests
         Assert.Equal("ClientSecret", session.Properties["AuthType"].Value);
         foreach (var ctx in r.Output.Skip(1).Take(1))
         {
-            Assert.Equal("MfaPhone.GraphContext", ctx.TypeNames[0]);
+            Assert.Equal(new[] { "MfaPhone.GraphContext", "MfaPhone.MfaGraphContext" }, ctx.TypeNames.Take(2));
             Assert.Equal(ModuleFixture.TenantId, ctx.Properties["TenantId"].Value);
             Assert.Equal(ModuleFixture.ClientId, ctx.Properties["ClientId"].Value);
             Assert.Equal("Global", ctx.Properties["Environment"].Value);

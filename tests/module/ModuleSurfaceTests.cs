@@ -30,9 +30,9 @@ public sealed class ModuleSurfaceTests
                 """);
             Assert.Null(r.Terminating);
             Assert.Equal(copy, r.Output[0].BaseObject);
-            Assert.Equal(new[] { "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext", "Get-MfaPhone" },
-                r.Output.Skip(1).Take(5).Select(o => o.BaseObject));
-            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[6].BaseObject);
+            Assert.Equal(new[] { "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext", "Get-MfaPhone", "Receive-MfaSms", "Test-MfaSmsSignature" },
+                r.Output.Skip(1).Take(7).Select(o => o.BaseObject));
+            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[8].BaseObject);
         }
         finally
         {
@@ -56,6 +56,8 @@ public sealed class ModuleSurfaceTests
         new object[] { "Get-MfaGraphContext", "Session" },
         new object[] { "Get-MfaPhone", "PhoneType,Session,ThrottleLimit,UserId" },
         new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
+        new object[] { "Receive-MfaSms", "AccountSid,AuthToken,Body,DedupePath,Headers,Method,Route,ShowCode,TimeoutSec,TwilioEndpoint,Url,WebhookData" },
+        new object[] { "Test-MfaSmsSignature", "AuthToken,Body,Signature,Url" },
     };
 
     [Theory]
@@ -97,7 +99,7 @@ public sealed class ModuleSurfaceTests
         using var ps = new PowerShellHarness();
         var r = ps.Run("(Get-Command -Module MfaPhone).ForEach({ $h = Get-Help $_.Name -Full; '{0}|{1}|{2}' -f $_.Name, $h.Synopsis, @($h.Examples.Example).Count })");
         Assert.Null(r.Terminating);
-        Assert.Equal(5, r.Output.Count);
+        Assert.Equal(7, r.Output.Count);
         foreach (var line in r.Output.Select(o => (string)o.BaseObject))
         {
             var parts = line.Split('|');
