@@ -311,32 +311,4 @@ public sealed class SignInTests
         Assert.Null(r.Terminating);
         Assert.Equal(new object[] { 0, true, "+1 2065550101" }, r.Output.Select(o => o.BaseObject));
     }
-
-    [Fact]
-    public async Task A401RefreshesTheTokenOnceAndRetries()
-    {
-        using var ps = new PowerShellHarness();
-        Assert.Null(ps.Run(Secure("fs", AppSecret) + $"Connect-MfaGraph -TenantId {Tenant} -ClientId {App} -ClientSecret $fs {H}").Terminating);
-        var control = _f.Emulator.Control;
-        try
-        {
-            var before = await control.GetCountersAsync();
-            // The emulator's clock jumps past the token's expiry; this side still thinks it is fresh.
-            await control.AdvanceClockAsync(3 * 3600);
-            var r = ps.Run($"(Get-MfaPhone -UserId '{User}' -Verbose).PhoneNumber");
-            Assert.Null(r.Terminating);
-            Assert.Empty(r.Errors);
-            Assert.Equal("+44 7700900111", r.Output.Single().BaseObject);
-            Assert.Contains(r.Verbose, v => v.Contains("401") && v.Contains("refreshing the token once"));
-            var after = await control.GetCountersAsync();
-            int Issued(JsonNode n) => n["byRoute"]?["entra:token"]?["200"]?.GetValue<int>() ?? 0;
-            int Unauthorized(JsonNode n) => n["byRoute"]?["graph:error"]?["401"]?.GetValue<int>() ?? 0;
-            Assert.True(Issued(before) + 1 == Issued(after), $"tokens issued before: {before["tokensIssued"]?.ToJsonString()}; after: {after["tokensIssued"]?.ToJsonString()}");
-            Assert.True(Unauthorized(before) + 1 == Unauthorized(after), $"before: {before["byRoute"]?.ToJsonString()}; after: {after["byRoute"]?.ToJsonString()}");
-        }
-        finally
-        {
-            await control.ResetAsync();  // the clock and the seed back to the start
-        }
-    }
 }
