@@ -178,7 +178,17 @@ namespace MfaPhone.Commands
             string certificatePath = CertificatePath == null ? "" : ResolveFile(CertificatePath, "certificate file");
             X509Certificate2 certificate = Certificate ?? (CertificateThumbprint != null ? FindByThumbprint(CertificateThumbprint) : null);
 
-            Session native = MfaSession.CreateForSignIn();
+            Session native;
+            try
+            {
+                native = MfaSession.CreateForSignIn();
+            }
+            catch (MfaPhoneException e)
+            {
+                // The native library could not be loaded (missing, or a dependency missing).
+                Fail(e);
+                throw;  // not reached: Fail always throws
+            }
             bool signedIn = false;
             try
             {
