@@ -8,7 +8,8 @@
       test     build, then run every suite through CTest
       demo     build, start the emulator with the demo tenant, run examples/demo.ps1
       bench    build, then run the benchmark harness in bench/
-      package  build, then zip the staged module folder
+      package  build the module, then write build/package/MfaPhone.zip (Azure Automation) and
+               build/package/MfaPhone.<version>.nupkg (PowerShell Gallery)
       pwsh     start pwsh with the built module importable; remaining arguments go to pwsh
 .EXAMPLE
     ./build.ps1 test
@@ -87,9 +88,17 @@ try {
         }
         'bench' { Invoke-Build; Invoke-Native (Join-Path $root 'bench/run.sh') (@($buildDir) + $Arguments) }
         'package' {
-            Invoke-Build
-            $version = (Import-PowerShellDataFile (Join-Path $root 'module/MfaPhone.psd1')).ModuleVersion
-            Compress-Archive -Path (Join-Path $buildDir 'module/MfaPhone') -DestinationPath (Join-Path $buildDir "MfaPhone-$version.zip") -Force
+            Invoke-Deps
+            Invoke-Native cmake @('--preset', $Preset)
+            Invoke-Native cmake @('--build', '--preset', $Preset, '--target', 'mfaphone_module')
+            # Native libraries built elsewhere: $env:MFAPHONE_RUNTIMES/<rid>/native/.
+            $package = @{
+                ModuleDirectory = Join-Path $buildDir 'module/MfaPhone'
+                OutputDirectory = Join-Path $buildDir 'package'
+                LicenseFile     = Join-Path $root 'LICENSE'
+            }
+            if ($env:MFAPHONE_RUNTIMES) { $package.RuntimesDirectory = $env:MFAPHONE_RUNTIMES }
+            & (Join-Path $root 'tools/package.ps1') @package
         }
         'pwsh' { Invoke-Pwsh $Arguments }
     }

@@ -5,7 +5,9 @@
 #   test     build, then run every test suite through CTest
 #   demo     build, start the emulator with the demo tenant, run examples/demo.ps1, stop it
 #   bench    build, then run the benchmark harness in bench/
-#   package  build, then zip the staged module folder
+#   package  build the module, then write build/package/MfaPhone.zip (Azure Automation) and
+#            build/package/MfaPhone.<version>.nupkg (PowerShell Gallery); native libraries built
+#            elsewhere are taken from $MFAPHONE_RUNTIMES/<rid>/native/
 #   pwsh     run PowerShell with the built module importable: ./build.sh pwsh -Command '...'
 #            or ./build.sh pwsh -File x.ps1 [args] (real pwsh when installed, else the
 #            in-process host built on System.Management.Automation)
@@ -100,12 +102,24 @@ task_demo() {
 }
 
 task_package() {
-    task_build
-    local version
-    version=$(sed -n "s/^ *ModuleVersion *= *'\(.*\)'.*/\1/p" module/MfaPhone.psd1)
-    (cd "$build_dir/module" && rm -f "../MfaPhone-$version.zip" && \
-        cmake -E tar cf "../MfaPhone-$version.zip" --format=zip MfaPhone)
-    log "built $build_dir/MfaPhone-$version.zip"
+    ensure_deps
+    log "configure ($preset)"
+    cmake --preset "$preset" >/dev/null
+    log "build the module and the host"
+    cmake --build --preset "$preset" --target mfaphone_module mfaphone_pshost
+    # The native libraries to ship: this build's, without debug symbols, and those built
+    # elsewhere (win-x64, osx-arm64) found in $MFAPHONE_RUNTIMES/<rid>/native/.
+    local runtimes="$build_dir/package-runtimes" rid lib
+    rm -rf "$runtimes"
+    [ -n "${MFAPHONE_RUNTIMES:-}" ] && [ -d "$MFAPHONE_RUNTIMES" ] && cp -R "$MFAPHONE_RUNTIMES/." "$runtimes/"
+    for lib in "$build_dir"/module/MfaPhone/runtimes/*/native/*; do
+        rid=$(basename "$(dirname "$(dirname "$lib")")")
+        mkdir -p "$runtimes/$rid/native"
+        cp "$lib" "$runtimes/$rid/native/"
+        command -v strip >/dev/null && strip --strip-unneeded "$runtimes/$rid/native/$(basename "$lib")"
+    done
+    (run_pwsh -File "$root/tools/package.ps1" -ModuleDirectory "$build_dir/module/MfaPhone" \
+        -OutputDirectory "$build_dir/package" -LicenseFile "$root/LICENSE" -RuntimesDirectory "$runtimes")
 }
 
 task_bench() {
@@ -124,6 +138,6 @@ case "$task" in
     bench) task_bench "$@" ;;
     package) task_package ;;
     pwsh) run_pwsh "$@" ;;
-    ""|-h|--help|help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
+    ""|-h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown task '$task' (deps, build, test, demo, bench, package, pwsh)" ;;
 esac

@@ -45,3 +45,6 @@ if [ "$only" != get ]; then
     emulator_start "$build_dir" "$out/sync" --seed 2
     run_ps "$root/bench/sync.ps1" -Endpoint "$EMULATOR_URL" -Users "$sync_users" -ResultFile "$out/sync.json"
 fi
+
+# Relay overhead at 100 messages/s against the same emulator (its Teams receiver).
+"$root/bench/relay-overhead.sh" "$build_dir" "$EMULATOR_URL" "$out"

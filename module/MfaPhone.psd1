@@ -4,7 +4,7 @@
     GUID                   = '6f3c2a4e-8d51-4b7e-9a0c-2e5f7d1b9c43'
     Author                 = 'MfaPhone maintainers'
     CompanyName            = 'MfaPhone'
-    Copyright              = '(c) MfaPhone maintainers. All rights reserved.'
+    Copyright              = '(c) MfaPhone maintainers. MIT License.'
     Description            = 'Manages the phone numbers Microsoft Entra ID uses for multi-factor authentication, through Microsoft Graph, and relays MFA text messages from a shared virtual number to Microsoft Teams.'
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Desktop', 'Core')
@@ -16,6 +16,8 @@
         'Get-MfaGraphContext'
         'Get-MfaPhone'
         'ConvertTo-MfaPhoneNumber'
+        'Receive-MfaSms'
+        'Test-MfaSmsSignature'
         'Sync-MfaPhone'
         'Compare-MfaPhone'
     )
@@ -26,7 +28,8 @@
         PSData = @{
             Tags         = @('MFA', 'EntraID', 'AzureAD', 'MicrosoftGraph', 'Authentication', 'PhoneMethods', 'AzureAutomation', 'Teams', 'Twilio', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/mfaphone/mfaphone'
-            ReleaseNotes = 'Connect-MfaGraph (client secret), Get-MfaPhone.'
+            LicenseUri   = 'https://github.com/mfaphone/mfaphone/blob/main/LICENSE'
+            ReleaseNotes = '0.1.0: Connect-MfaGraph (client secret, national clouds), Disconnect-MfaGraph, Get-MfaGraphContext, Get-MfaPhone (concurrent reads, pipeline input from strings, CSV rows and directory objects), ConvertTo-MfaPhoneNumber (Graph format, reasons for refused numbers); help and about_MfaPhone; views that fit 80 columns; argument completers. Native engine for linux-x64; win-x64 and osx-arm64 where built.'
         }
     }
 }

@@ -148,13 +148,14 @@
 %unignore mfaphone::Session;
 %unignore mfaphone::Session::Session;
 %unignore mfaphone::Session::~Session;
-%rename(ConnectWithClientSecret) mfaphone::Session::connectWithClientSecret;
 %rename(Disconnect) mfaphone::Session::disconnect;
 %rename(Context) mfaphone::Session::context;
 %rename(SetLogLevel) mfaphone::Session::setLogLevel;
 %rename(ReadPhoneMethods) mfaphone::Session::readPhoneMethods;
 %rename(Sync) mfaphone::Session::sync;
 %rename(Version) mfaphone::Session::version;
+
+%include "auth.i"
 
 %include "mfaphone/events.hpp"
 %include "mfaphone/operation.hpp"
@@ -166,6 +167,7 @@
 %include "sync.i"
 %include "phone.i"
 %include "webhook.i"
+%include "relay.i"
 
 %include "mfaphone/session.hpp"
 

@@ -4,11 +4,11 @@ using MfaPhone.Native;
 namespace MfaPhone.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Signs out: forgets the credential and cached tokens of this session.</para>
+    /// <para type="synopsis">Signs out: wipes the credential and cached tokens of this session (or of -Session).</para>
     /// </summary>
     [Cmdlet(VerbsCommunications.Disconnect, "MfaGraph")]
     [OutputType(typeof(void))]
-    public sealed class DisconnectMfaGraphCommand : MfaCmdlet
+    public sealed class DisconnectMfaGraphCommand : MfaGraphCmdlet
     {
         protected override void EndProcessing()
         {

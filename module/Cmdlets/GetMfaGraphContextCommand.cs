@@ -10,7 +10,7 @@ namespace MfaPhone.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "MfaGraphContext")]
     [OutputType(typeof(MfaGraphContext))]
-    public sealed class GetMfaGraphContextCommand : MfaCmdlet
+    public sealed class GetMfaGraphContextCommand : MfaGraphCmdlet
     {
         protected override void EndProcessing()
         {
@@ -21,12 +21,13 @@ namespace MfaPhone.Commands
         /// <summary>The session's context as an output object; null when it is not signed in.</summary>
         internal static MfaGraphContext Read(MfaCmdlet cmdlet) => cmdlet.Call(ReadContext);
 
-        private static MfaGraphContext ReadContext(Session session)
+        internal static MfaGraphContext ReadContext(Session session)
         {
             using (ContextInfo info = session.Context())
             {
                 if (!info.Connected) return null;
                 using (StringVector roles = info.Roles())
+                using (StringVector scopes = info.Scopes())
                 {
                     return new MfaGraphContext
                     {
@@ -38,6 +39,11 @@ namespace MfaPhone.Commands
                         GraphEndpoint = info.GraphEndpoint,
                         TokenExpiresOn = info.TokenExpiresOn > 0 ? DateTimeOffset.FromUnixTimeSeconds(info.TokenExpiresOn) : (DateTimeOffset?)null,
                         Roles = roles.ToArray(),
+                        Scopes = scopes.ToArray(),
+                        Account = info.Account,
+                        Delegated = info.Delegated,
+                        NumbersMasked = info.NumbersMasked,
+                        HasPhoneMethodPermission = info.PhonePermission,
                     };
                 }
             }

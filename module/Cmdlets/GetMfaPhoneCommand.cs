@@ -14,7 +14,7 @@ namespace MfaPhone.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "MfaPhone")]
     [OutputType(typeof(MfaPhoneMethod))]
-    public sealed class GetMfaPhoneCommand : MfaCmdlet, IDisposable
+    public sealed class GetMfaPhoneCommand : MfaGraphCmdlet, IDisposable
     {
         private const int ProgressActivityId = 1;
 

@@ -28,6 +28,9 @@ namespace MfaPhone.Commands
         public const string WebhookBodyInvalid = "WebhookBodyInvalid";
         public const string WebhookEntryInvalid = "WebhookEntryInvalid";
         public const string WebhookRunFailed = "WebhookRunFailed";
+        public const string InvalidTwilioSignature = "InvalidTwilioSignature";
+        public const string InvalidSmsWebhook = "InvalidSmsWebhook";
+        public const string SmsDeliveryFailed = "SmsDeliveryFailed";
 
         /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
         public static string ForRequest(int status, string code)

@@ -21,7 +21,7 @@ namespace MfaPhone.Commands
         /// can fail (library missing, a dependency missing): that ends the call with an
         /// ErrorRecord carrying the failure's error id.
         /// </summary>
-        private protected Session NativeSession
+        private protected virtual Session NativeSession
         {
             get
             {

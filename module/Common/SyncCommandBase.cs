@@ -13,7 +13,7 @@ namespace MfaPhone.Commands
     /// policy parameters, reading source values from piped objects, the engine's sync operation
     /// through the bulk pipeline, result objects, per-change errors and the summary.
     /// </summary>
-    public abstract class SyncCommandBase : MfaCmdlet, IDisposable
+    public abstract class SyncCommandBase : MfaGraphCmdlet, IDisposable
     {
         /// <summary>Parameter sets.</summary>
         public const string PipelineSet = "Pipeline";

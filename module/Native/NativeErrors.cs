@@ -116,7 +116,8 @@ namespace MfaPhone.Native
             {
                 case InvalidInput: return new MfaPhoneInvalidInputException(message);
                 case Auth: return new MfaPhoneAuthenticationException(message, status, code, requestId);
-                case RequestFailed: return new MfaPhoneRequestException(message, status, code, requestId);
+                case RequestFailed:
+                    return new MfaPhoneRequestException(status == 403 ? Commands.PermissionAdvice.For403(message) : message, status, code, requestId);
                 case Transport: return new MfaPhoneTransportException(message);
                 case Cancelled: return new MfaPhoneCancelledException(message);
                 default: return new MfaPhoneException(message, Commands.ErrorIds.InternalError);

@@ -35,6 +35,17 @@ namespace MfaPhone
         public string AuthorityHost { get; set; }
         public string GraphEndpoint { get; set; }
         public System.DateTimeOffset? TokenExpiresOn { get; set; }
+        /// <summary>Application permissions of an app-only token (roles claim).</summary>
         public string[] Roles { get; set; }
+        /// <summary>Delegated permissions of a user's token (scp claim).</summary>
+        public string[] Scopes { get; set; }
+        /// <summary>The signed-in user (delegated) or the object id of the app or managed identity.</summary>
+        public string Account { get; set; }
+        /// <summary>Whether the token is a user's (delegated) rather than app-only.</summary>
+        public bool Delegated { get; set; }
+        /// <summary>Whether Graph masks phone numbers for this caller (delegated Authentication Administrator).</summary>
+        public bool NumbersMasked { get; set; }
+        /// <summary>Whether the token carries a phone-method permission.</summary>
+        public bool HasPhoneMethodPermission { get; set; }
     }
 }

@@ -124,7 +124,8 @@ public sealed class EmulatorProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var timeout = startTimeout ?? TimeSpan.FromSeconds(30);
+        // generous: the wait ends at "ready", and a machine shared by many builds can take long to start .NET
+        var timeout = startTimeout ?? TimeSpan.FromSeconds(120);
         bool ok = ready.Task.Wait(timeout) && ready.Task.Result && http != null;
         if (!ok)
         {

@@ -124,12 +124,14 @@ public sealed class SyncSupportTests : EmulatorTest
 
         cts.Cancel();
         await Task.WhenAll(stalled);
-        for (int i = 0; i < 600 && c["graphInFlight"]!.GetValue<long>() > 0; i++)
+        // the aborted requests leave Graph, then the server's outer pipeline: wait for both
+        for (int i = 0; i < 600 && (c["graphInFlight"]!.GetValue<long>() > 0 || c["inFlight"]!.GetValue<long>() > 0); i++)
         {
             await Task.Delay(50);
             c = await Emu.Control.GetCountersAsync();
         }
         Assert.Equal(0, c["graphInFlight"]!.GetValue<long>());
+        Assert.Equal(0, c["inFlight"]!.GetValue<long>());
         Assert.Equal(2, c["peakGraphConcurrency"]!.GetValue<long>());
 
         await Emu.Control.PostAsync("/control/counters/reset", null);

@@ -19,9 +19,14 @@ public sealed class ConnectTests
         Assert.Null(r.Terminating);
         Assert.Empty(r.Errors);
         Assert.Equal(3, r.Output.Count);
-        foreach (var ctx in r.Output.Take(2))
+        var session = r.Output[0];
+        Assert.Equal("MfaPhone.GraphSession", session.TypeNames[0]);
+        Assert.Equal(ModuleFixture.TenantId, session.Properties["TenantId"].Value);
+        Assert.Equal(ModuleFixture.ClientId, session.Properties["ClientId"].Value);
+        Assert.Equal("ClientSecret", session.Properties["AuthType"].Value);
+        foreach (var ctx in r.Output.Skip(1).Take(1))
         {
-            Assert.Equal("MfaPhone.MfaGraphContext", ctx.TypeNames[0]);
+            Assert.Equal(new[] { "MfaPhone.GraphContext", "MfaPhone.MfaGraphContext" }, ctx.TypeNames.Take(2));
             Assert.Equal(ModuleFixture.TenantId, ctx.Properties["TenantId"].Value);
             Assert.Equal(ModuleFixture.ClientId, ctx.Properties["ClientId"].Value);
             Assert.Equal("Global", ctx.Properties["Environment"].Value);
@@ -33,6 +38,16 @@ public sealed class ConnectTests
             Assert.True(expires > DateTimeOffset.UtcNow.AddMinutes(30));
         }
         Assert.Equal(0, r.Output[2].BaseObject);
+    }
+
+    [Fact]
+    public void EachSignInWayIsItsOwnParameterSet()
+    {
+        using var ps = new PowerShellHarness();
+        var r = ps.Run("[string[]] $n = (Get-Command Connect-MfaGraph).ParameterSets.Name; [Array]::Sort($n); $n -join ','; (Get-Command Connect-MfaGraph).DefaultParameterSet");
+        Assert.Null(r.Terminating);
+        Assert.Equal("AccessToken,Certificate,ClientSecret,ClientSecretCredential,Credential,DeviceCode,ManagedIdentity", r.Output[0].BaseObject);
+        Assert.Equal("ManagedIdentity", r.Output[1].BaseObject);
     }
 
     [Fact]

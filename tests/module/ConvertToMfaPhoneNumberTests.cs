@@ -195,7 +195,13 @@ public sealed class ConvertToMfaPhoneNumberTests
         Assert.Matches(@"^Input\s+PhoneNumber\s+Region\s+IsValid\s+Reason$", lines[0].TrimEnd());
         Assert.Contains(lines, l => l.StartsWith("070-123 45 67 ") && l.Contains("+46 701234567") && l.Contains(" SE ") && l.Contains("True"));
         Assert.Contains(lines, l => l.StartsWith("Zoë Ångström ") && l.Contains("False"));
-        Assert.Equal(6, lines.Length);  // header, rule, four rows: nothing wraps
+        // A long value wraps within its column instead of being cut off.
+        Assert.DoesNotContain("…", stdout);
+        Assert.Contains(lines, l => l.StartsWith("+1 (425) 555-0123") && l.Contains("+1 4255550123x12345"));
+        Assert.Contains(lines, l => l.StartsWith("extension 12345678"));
+        // Long values wrap inside their column rather than being cut: the whole reason is shown.
+        string flat = System.Text.RegularExpressions.Regex.Replace(string.Join(" ", lines), @"\s+", " ");
+        Assert.Contains("letters", flat);
     }
 
     [Fact]

@@ -106,27 +106,29 @@ public sealed class ErrorWordingEndToEndTests
     public ErrorWordingEndToEndTests(ModuleFixture f) => _f = f;
 
     [Fact]
-    public async Task ThrottlingThatOutlastsTheRetriesIsLimitsExceededWithAdvice()
+    public async Task ThrottlingThatCannotBeWaitedOutIsLimitsExceededWithAdvice()
     {
         using var ps = new PowerShellHarness();
         var connect = ps.Run(_f.Connect());
         Assert.Null(connect.Terminating);
-        // Every Graph request is answered 429 with a short Retry-After, for longer than the retries last.
-        await _f.Emulator.Control.SetFaultsAsync(new { stormSeconds = 60, stormRetryAfter = 0.01 });
+        // Graph answers 429 asking for a longer wait than the client waits for one Retry-After.
+        await _f.Emulator.Control.SetFaultsAsync(new { script = new[] { "429" }, stormRetryAfter = 400 });
         try
         {
             var r = ps.Run("Get-MfaPhone -UserId adele.vance@contoso.com");
 
             ErrorRecord error = Assert.Single(r.Errors);
-            Assert.Equal("Throttled,MfaPhone.Commands.GetMfaPhoneCommand", error.FullyQualifiedErrorId);
+            Assert.Equal("RetriesExhausted,MfaPhone.Commands.GetMfaPhoneCommand", error.FullyQualifiedErrorId);
             Assert.Equal(ErrorCategory.LimitsExceeded, error.CategoryInfo.Category);
+            Assert.StartsWith(error.Exception.Message, error.ErrorDetails.Message);   // the engine's account of it
             Assert.Contains("429", error.ErrorDetails.Message);
-            Assert.Contains("wait a few minutes", error.ErrorDetails.Message);
+            Assert.Contains("wait a few minutes", error.ErrorDetails.Message);    // and what to do
+            Assert.Contains("-ThrottleLimit", error.ErrorDetails.RecommendedAction);
             Assert.Equal("adele.vance@contoso.com", error.TargetObject);
         }
         finally
         {
-            await _f.Emulator.Control.SetFaultsAsync(new { stormSeconds = 0 });
+            await _f.Emulator.Control.SetFaultsAsync(new { reset = true });
         }
     }
 

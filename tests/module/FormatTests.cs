@@ -203,7 +203,7 @@ public sealed class FormatTests
             )
             $info
             '==='
-            $relay = [pscustomobject]@{ PSTypeName = 'MfaPhone.SmsRelayResult'; Tenant = 'contoso.onmicrosoft.com'; From = '+1 2065550100'; Code = '******'; Status = 'Delivered'; Delivered = @('teams', 'slack'); MessageSid = 'SM0123456789abcdef0123456789abcdef' }
+            $relay = [pscustomobject]@{ PSTypeName = 'MfaPhone.SmsRelayResult'; Tenant = 'contoso.onmicrosoft.com'; From = '+1 2065550100'; Code = '******'; Status = 'Delivered'; SinksDelivered = @('teams', 'slack'); MessageSid = 'SM0123456789abcdef0123456789abcdef' }
             $relay | Out-String -Width 80
             '==='
             $info | Format-List | Out-String -Width 80

@@ -33,10 +33,10 @@ public sealed class ModuleSurfaceTests
             Assert.Equal(new[]
                 {
                     "Compare-MfaPhone", "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext",
-                    "Get-MfaPhone", "Sync-MfaPhone",
+                    "Get-MfaPhone", "Receive-MfaSms", "Sync-MfaPhone", "Test-MfaSmsSignature",
                 },
-                r.Output.Skip(1).Take(7).Select(o => o.BaseObject));
-            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[8].BaseObject);
+                r.Output.Skip(1).Take(9).Select(o => o.BaseObject));
+            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[10].BaseObject);
         }
         finally
         {
@@ -55,13 +55,15 @@ public sealed class ModuleSurfaceTests
 
     public static IEnumerable<object[]> ExpectedParameters() => new[]
     {
-        new object[] { "Connect-MfaGraph", "AuthorityHost,CaBundle,ClientId,ClientSecret,ClientSecretCredential,Environment,GraphEndpoint,PassThru,TenantId,TimeoutSec" },
-        new object[] { "Disconnect-MfaGraph", "" },
-        new object[] { "Get-MfaGraphContext", "" },
-        new object[] { "Get-MfaPhone", "PhoneType,ThrottleLimit,UserId" },
+        new object[] { "Connect-MfaGraph", "AccessToken,AuthorityHost,CaBundle,Certificate,CertificatePassword,CertificatePath,CertificateThumbprint,ClientId,ClientSecret,ClientSecretCredential,Credential,Environment,GraphEndpoint,Identity,ManagedIdentityClientId,ManagedIdentityObjectId,ManagedIdentityResourceId,PassThru,SignatureAlgorithm,TenantId,TimeoutSec,UseDeviceCode" },
+        new object[] { "Disconnect-MfaGraph", "Session" },
+        new object[] { "Get-MfaGraphContext", "Session" },
+        new object[] { "Get-MfaPhone", "PhoneType,Session,ThrottleLimit,UserId" },
         new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
-        new object[] { "Sync-MfaPhone", "All,DefaultRegion,FailOnError,Filter,Handshake,OnlySetWhenEmpty,RemoveWhenSourceEmpty,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId,WebhookData" },
-        new object[] { "Compare-MfaPhone", "All,DefaultRegion,Filter,OnlySetWhenEmpty,RemoveWhenSourceEmpty,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId" },
+        new object[] { "Receive-MfaSms", "AccountSid,AuthToken,Body,DedupePath,Headers,Method,Route,ShowCode,TimeoutSec,TwilioEndpoint,Url,WebhookData" },
+        new object[] { "Test-MfaSmsSignature", "AuthToken,Body,Signature,Url" },
+        new object[] { "Sync-MfaPhone", "All,DefaultRegion,FailOnError,Filter,Handshake,OnlySetWhenEmpty,RemoveWhenSourceEmpty,Session,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId,WebhookData" },
+        new object[] { "Compare-MfaPhone", "All,DefaultRegion,Filter,OnlySetWhenEmpty,RemoveWhenSourceEmpty,Session,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId" },
     };
 
     [Theory]
@@ -103,7 +105,7 @@ public sealed class ModuleSurfaceTests
         using var ps = new PowerShellHarness();
         var r = ps.Run("(Get-Command -Module MfaPhone).ForEach({ $h = Get-Help $_.Name -Full; '{0}|{1}|{2}' -f $_.Name, $h.Synopsis, @($h.Examples.Example).Count })");
         Assert.Null(r.Terminating);
-        Assert.Equal(7, r.Output.Count);
+        Assert.Equal(9, r.Output.Count);
         foreach (var line in r.Output.Select(o => (string)o.BaseObject))
         {
             var parts = line.Split('|');

@@ -2,7 +2,7 @@
 #include <thread>
 
 #include "fakes.hpp"
-#include "mfaphone/internal/auth.hpp"
+#include "mfaphone/internal/credentials.hpp"
 
 using namespace mfaphone;
 using namespace mfaphone::test;

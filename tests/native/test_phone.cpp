@@ -241,7 +241,10 @@ TEST_CASE("invalid and impossible numbers are rejected with a reason", "[phone]"
         {"unknown", "SE", PhoneNumberProblem::NotANumber},
         {"1-800-FLOWERS", "US", PhoneNumberProblem::NotANumber},  // vanity numbers are refused
         {"+46 70 123 45 67 (mobile)", "", PhoneNumberProblem::NotANumber},
-        {"070-123 45 67\n", "SE", PhoneNumberProblem::NotANumber},
+        {"070-123\n45 67", "SE", PhoneNumberProblem::NotANumber},
+        {"070-123\x01"
+         "45 67",
+         "SE", PhoneNumberProblem::NotANumber},
         {"070\r\n1234567", "SE", PhoneNumberProblem::NotANumber},
         {"+46 70 123 45 67 @home", "", PhoneNumberProblem::NotANumber},
         {"Zo\xC3\xAB \xC3\x85ngstr\xC3\xB6m", "SE", PhoneNumberProblem::NotANumber},
@@ -297,6 +300,8 @@ TEST_CASE("Unicode separators and digits are read", "[phone]") {
     const PhoneNumberInfo padded = normalizePhoneNumber("  +46 701234567 \t");
     CHECK(padded.phoneNumber == "+46 701234567");
     CHECK(padded.input == "  +46 701234567 \t");
+    // A trailing line break, as a value read from a file or an attribute may have.
+    CHECK(normalizePhoneNumber("070-123 45 67\r\n", "SE").phoneNumber == "+46 701234567");
 }
 
 TEST_CASE("masked numbers as Graph shows them to a delegated administrator are detected", "[phone][masked]") {

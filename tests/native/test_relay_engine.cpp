@@ -3,7 +3,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "core/json.hpp"
@@ -341,7 +344,9 @@ TEST_CASE("a failed delivery answers 503 and lets Twilio's retry deliver", "[rel
     engine->addRoute(teamsRoute(receivers));
     {
         std::lock_guard<std::mutex> lock(receivers.mutex);
-        receivers.teamsScript = {{503, "0.01"}, {503, "0.01"}, {503, "0.01"}, {503, "0.01"}};
+        // 503 without Retry-After is an outage, retried with backoff up to maxRetries (a 503 with
+        // Retry-After is throttling, paced for as long as the delivery time allows).
+        receivers.teamsScript = {{503, ""}, {503, ""}, {503, ""}, {503, ""}};
     }
     Text t;
     t.idempotency = "retry-token";
@@ -599,6 +604,13 @@ TEST_CASE("sink URLs: retired connectors and plain http are refused without quot
           "accepted");
     CHECK(refuse("slack", "https://hooks.slack.com/services/T0/B0/secret-part") == "accepted");
     CHECK(refuse("slack", "http://127.0.0.1:8080/slack/services/secret-part") == "accepted");
+
+    // The redaction call carries the auth token: the Twilio API address must be https too.
+    RelayOptions options;
+    options.twilioApiBase = "http://api.twilio.example";
+    CHECK_THROWS_WITH(RelayEngine(options), Catch::Contains("must use https"));
+    options.twilioApiBase = "http://127.0.0.1:5000";
+    CHECK_NOTHROW(RelayEngine(options));
 }
 
 TEST_CASE("cancel stops a delivery in progress", "[relay][engine]") {
@@ -616,4 +628,76 @@ TEST_CASE("cancel stops a delivery in progress", "[relay][engine]") {
     CHECK(result.status == "Failed");
     CHECK(result.sinks[0].error == "cancelled");
     receivers.stallMs = 0;
+}
+
+TEST_CASE("route documents: routes with sinks from files and environment variables", "[relay][engine]") {
+    auto dir = std::filesystem::temp_directory_path() /
+               ("mfaphone-routes-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+    auto urlFile = (dir / "teams.url").string();
+    { std::ofstream(urlFile) << "https://prod-00.westus.logic.azure.com/workflows/x?sig=file-secret\n"; }
+    setenv("MFAPHONE_TEST_SLACK_URL", "https://hooks.slack.com/services/T/B/env-secret", 1);
+    auto routes =
+        parseRoutesJson(R"({"routes":[{"tenant":"Contoso","to":"+15005550006","redact":true,"sinks":[
+        {"name":"c-teams","kind":"teams","urlFile":")" +
+                        urlFile + R"("},
+        {"kind":"slack","urlEnv":"MFAPHONE_TEST_SLACK_URL"}]}]})");
+    REQUIRE(routes.size() == 1);
+    CHECK(routes[0].tenant == "Contoso");
+    CHECK(routes[0].redact);
+    REQUIRE(routes[0].sinks.size() == 2);
+    CHECK(routes[0].sinks[0].url == "https://prod-00.westus.logic.azure.com/workflows/x?sig=file-secret");
+    CHECK(routes[0].sinks[1].name == "Contoso-slack-1");
+    CHECK(routes[0].sinks[1].url == "https://hooks.slack.com/services/T/B/env-secret");
+    CHECK(parseRoutesJson(R"([{"tenant":"T","sinks":[{"urlEnv":"MFAPHONE_TEST_SLACK_URL","kind":"slack"}]}])")
+              .size() == 1);
+
+    auto error = [](const std::string& json) {
+        try {
+            parseRoutesJson(json);
+        } catch (const InvalidInputError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(error("{").find("not valid JSON") != std::string::npos);
+    CHECK(error(R"({"routes":[]})").find("non-empty") != std::string::npos);
+    CHECK(error(R"([{"tenant":"T","sinks":[{"url":"https://x/inline-secret"}]}])")
+              .find("routes[0].sinks[0].url") != std::string::npos);
+    CHECK(error(R"([{"tenant":"T","sinks":[{"url":"https://x/inline-secret"}]}])").find("inline-secret") ==
+          std::string::npos);
+    CHECK(error(R"([{"tenant":"T","sinks":[{"urlEnv":"MFAPHONE_TEST_UNSET_VARIABLE"}]}])")
+              .find("routes[0].sinks[0].urlEnv: the environment variable 'MFAPHONE_TEST_UNSET_VARIABLE'") !=
+          std::string::npos);
+    CHECK(error(R"([{"tenant":"T","tenat":"x","sinks":[]}])").find("unknown setting 'tenat'") !=
+          std::string::npos);
+    setenv("MFAPHONE_TEST_OLD_URL", "https://x.webhook.office.com/webhookb2/old-secret", 1);
+    std::string retired = error(R"([{"tenant":"T","sinks":[{"urlEnv":"MFAPHONE_TEST_OLD_URL"}]}])");
+    CHECK(retired.find("retired") != std::string::npos);
+    CHECK(retired.find("old-secret") == std::string::npos);
+
+    Relay facade(RelayOptions{});
+    facade.addRoutesJson(
+        R"([{"tenant":"T","to":"+15005550006","sinks":[{"urlEnv":"MFAPHONE_TEST_SLACK_URL","kind":"slack"}]}])");
+    CHECK_THROWS_WITH(
+        facade.addRoutesJson(
+            R"([{"tenant":"U","to":"+15005550006","sinks":[{"urlEnv":"MFAPHONE_TEST_SLACK_URL","kind":"slack"}]}])"),
+        Catch::StartsWith("routes[0]: ") && Catch::Contains("same number"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the facade: masked codes, TwiML and time spent waiting vs. overhead", "[relay][engine]") {
+    CHECK(Relay::maskCode("482913") == "******");
+    CHECK(Relay::maskCode("") == "");
+    CHECK(Relay::twiml() == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>");
+
+    Receivers receivers;
+    receivers.stallMs = 300;
+    auto engine = makeEngine(receivers);
+    engine->addRoute(teamsRoute(receivers));
+    auto result = engine->receive(signedRequest(Text{}), Context{});
+    CHECK(result.status == "Delivered");
+    CHECK(result.sinks[0].waitMs >= 300);
+    CHECK(result.overheadMs >= 0);
+    CHECK(result.overheadMs == Approx(result.elapsedMs - result.sinks[0].waitMs).margin(0.001));
 }

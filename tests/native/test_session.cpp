@@ -141,7 +141,7 @@ TEST_CASE("connect then read phone methods of several users through the session"
     FakeCloud cloud;
     Session session;
     CHECK_FALSE(session.context().connected);
-    auto connect = session.connectWithClientSecret(cloud.options(), bytes(kSecret));
+    auto connect = session.connect(cloud.options(), CredentialOptions{}, bytes(kSecret), {});
     auto connectEvents = drain(*connect);
     for (const auto& e : connectEvents) {
         CHECK(e.kind != EventKind::Error);
@@ -182,7 +182,7 @@ TEST_CASE("connect then read phone methods of several users through the session"
 TEST_CASE("thousands of users stream through a session in bounded memory", "[session][stream]") {
     FakeCloud cloud;
     Session session;
-    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    drain(*session.connect(cloud.options(), CredentialOptions{}, bytes(kSecret), {}));
     std::vector<std::string> users;
     for (int i = 0; i < 5000; ++i) users.push_back("user" + std::to_string(i) + "@contoso.com");
     ReadOptions options;
@@ -207,7 +207,7 @@ TEST_CASE("thousands of users stream through a session in bounded memory", "[ses
 TEST_CASE("a wrong secret ends the connect operation with an auth error", "[session][secrets]") {
     FakeCloud cloud;
     Session session;
-    auto op = session.connectWithClientSecret(cloud.options(), bytes("wrong-" + kSecret));
+    auto op = session.connect(cloud.options(), CredentialOptions{}, bytes("wrong-" + kSecret), {});
     auto events = drain(*op);
     const Event* error = nullptr;
     for (const auto& e : events) {
@@ -229,7 +229,7 @@ TEST_CASE("operations need a connection and valid input", "[session]") {
     o.tenantId = "t";
     o.clientId = "c";
     o.cloud = "Nowhere";
-    CHECK_THROWS_AS(session.connectWithClientSecret(o, bytes("x")), InvalidInputError);
+    CHECK_THROWS_AS(session.connect(o, CredentialOptions{}, bytes("x"), {}), InvalidInputError);
 }
 
 TEST_CASE("shared components log to the operation whose thread logs, at its level", "[session][log]") {
@@ -262,9 +262,9 @@ TEST_CASE("shared components log to the operation whose thread logs, at its leve
 TEST_CASE("a failed connect leaves no earlier connection active", "[session]") {
     FakeCloud cloud;
     Session session;
-    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    drain(*session.connect(cloud.options(), CredentialOptions{}, bytes(kSecret), {}));
     REQUIRE(session.context().connected);
-    drain(*session.connectWithClientSecret(cloud.options(), bytes("wrong")));
+    drain(*session.connect(cloud.options(), CredentialOptions{}, bytes("wrong"), {}));
     CHECK_FALSE(session.context().connected);
     CHECK_THROWS_AS(session.readPhoneMethods(ReadOptions{}), InvalidInputError);
 }
@@ -272,7 +272,7 @@ TEST_CASE("a failed connect leaves no earlier connection active", "[session]") {
 TEST_CASE("a sign-in failure in the middle of an operation is reported once and stops it", "[session]") {
     FakeCloud cloud;
     Session session;
-    drain(*session.connectWithClientSecret(cloud.options(), bytes(kSecret)));
+    drain(*session.connect(cloud.options(), CredentialOptions{}, bytes(kSecret), {}));
     cloud.secretRevoked = true;  // the next token request fails
     std::vector<std::string> users;
     for (int i = 0; i < 30; ++i) users.push_back("revoked" + std::to_string(i) + "@contoso.com");

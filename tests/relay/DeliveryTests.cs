@@ -263,6 +263,64 @@ public sealed class DeliveryTests : RelayTestBase, IClassFixture<EmulatorFixture
     }
 
     [Fact]
+    public async Task Emulated_Twilio_variants_credentials_repeated_parameters_and_JSON_bodies()
+    {
+        var config = Config();
+        config["listen"]!["basicAuth"] = new JsonObject { ["user"] = "twilio", ["passwordFile"] = Setup.WriteSecret("basic.pw", "pw-basic-7788") };
+        var relay = StartRelay(config);
+        string withCreds = SmsUrl(relay).Replace("http://", "http://twilio:pw-basic-7788@");
+
+        // Twilio answers the relay's Basic challenge with the URL's credentials; it signs the URL
+        // with them (the helper libraries' vector) or without them.
+        var signedWith = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["body"] = "Your code is 810001", ["messageSid"] = Sid(80), ["url"] = withCreds,
+        });
+        Assert.Equal(200, (int)signedWith["status"]!);
+        Assert.Equal("basic", signedWith["attempts"]![0]!["challenged"]!.GetValue<string>());
+        var signedWithout = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["body"] = "Your code is 810002", ["messageSid"] = Sid(81), ["url"] = withCreds, ["signCredentials"] = false,
+        });
+        Assert.Equal(200, (int)signedWithout["status"]!);
+        var wrongPassword = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["body"] = "Your code is 810003", ["messageSid"] = Sid(82), ["url"] = SmsUrl(relay).Replace("http://", "http://twilio:guess@"),
+        });
+        Assert.Equal(401, (int)wrongPassword["status"]!);
+        var noCredentials = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["body"] = "Your code is 810004", ["messageSid"] = Sid(83), ["url"] = SmsUrl(relay),
+        });
+        Assert.Equal(401, (int)noCredentials["status"]!);
+
+        // Repeated parameters (every value signed, sorted per name) and a JSON body with bodySHA256.
+        var repeated = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["body"] = "Your code is 810005", ["messageSid"] = Sid(84), ["url"] = withCreds,
+            ["params"] = new JsonArray(new JsonArray("Tag", "b"), new JsonArray("Tag", "a"), new JsonArray("Tag", "a")),
+        });
+        Assert.Equal(200, (int)repeated["status"]!);
+        var json = await Emu.Control.SendSmsAsync(new JsonObject
+        {
+            ["to"] = Demo.Number, ["messageSid"] = Sid(85), ["url"] = withCreds,
+            ["jsonBody"] = new JsonObject
+            {
+                ["MessageSid"] = Sid(85), ["AccountSid"] = Demo.AccountSid, ["From"] = "+14155550100", ["To"] = Demo.Number,
+                ["Body"] = "Your code is 810006",
+            },
+        });
+        Assert.Equal(200, (int)json["status"]!);
+        Assert.NotNull(json["bodySHA256"]);
+
+        var codes = (await TeamsPosts()).Select(p => CardCode(p!)).OrderBy(x => x).ToArray();
+        Assert.Equal(new[] { "810001", "810002", "810005", "810006" }, codes);
+        Assert.Contains("status=Challenged http=401", Setup.Log);
+        Assert.Contains("reason=BadCredentials", Setup.Log);
+        Assert.DoesNotContain("pw-basic-7788", Setup.Log + relay.Stdout + relay.Stderr);
+    }
+
+    [Fact]
     public async Task The_relay_serves_HTTPS_with_a_certificate_Twilio_trusts()
     {
         var config = Config();

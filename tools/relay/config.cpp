@@ -122,6 +122,7 @@ std::vector<unsigned char> secretAt(const Json& object, const std::string& key, 
 }  // namespace
 
 ServiceConfig::~ServiceConfig() {
+    secureZero(basicPassword.data(), basicPassword.size());
     for (auto& a : accounts) {
         secureZero(a.authToken.data(), a.authToken.size());
         secureZero(a.apiKeySecret.data(), a.apiKeySecret.size());
@@ -153,7 +154,7 @@ ServiceConfig loadConfig(const std::string& path) {
 
     const Json& listen = objectAt(root, "listen", "config");
     allowOnly(listen, "listen",
-              {"address", "port", "path", "tlsCertFile", "tlsKeyFile", "readTimeoutSeconds"});
+              {"address", "port", "path", "tlsCertFile", "tlsKeyFile", "readTimeoutSeconds", "basicAuth"});
     c.address = stringAt(listen, "address", "listen", c.address);
     c.port = intAt(listen, "port", "listen", c.port, 0, 65535);
     c.path = stringAt(listen, "path", "listen", c.path);
@@ -165,6 +166,26 @@ ServiceConfig loadConfig(const std::string& path) {
     if (c.tlsCertFile.empty() != c.tlsKeyFile.empty())
         invalid("listen", "HTTPS needs both 'tlsCertFile' and 'tlsKeyFile'");
     c.readTimeoutSeconds = intAt(listen, "readTimeoutSeconds", "listen", c.readTimeoutSeconds, 1, 120);
+    const Json& basic = objectAt(listen, "basicAuth", "listen");
+    if (!basic.empty()) {
+        allowOnly(basic, "listen.basicAuth", {"user", "passwordFile", "passwordEnv"});
+        c.basicUser = stringAt(basic, "user", "listen.basicAuth");
+        auto urlSafe = [](const std::string& v) {
+            for (char ch : v)
+                if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                      ch == '-' || ch == '.' || ch == '_' || ch == '~'))
+                    return false;
+            return true;
+        };
+        if (c.basicUser.empty() || !urlSafe(c.basicUser))
+            invalid(
+                "listen.basicAuth.user",
+                "is required and may hold letters, digits and - . _ ~ only (it is part of the webhook URL)");
+        c.basicPassword = secretAt(basic, "password", "listen.basicAuth", true);
+        if (!urlSafe(std::string(c.basicPassword.begin(), c.basicPassword.end())))
+            invalid("listen.basicAuth.passwordFile",
+                    "the password may hold letters, digits and - . _ ~ only (it is part of the webhook URL)");
+    }
 
     c.publicUrl = stringAt(root, "publicUrl", "config");
     if (!c.publicUrl.empty()) {

@@ -45,6 +45,10 @@ struct ServiceConfig {
     std::string path = "/sms";
     std::string tlsCertFile;
     std::string tlsKeyFile;
+    // HTTP Basic credentials Twilio must present (the webhook URL's user:password@); the signed
+    // URL then carries them too. Empty user: no authentication besides the signature.
+    std::string basicUser;
+    std::vector<unsigned char> basicPassword;
     // The URL Twilio is configured with, up to the path the relay serves (scheme, host, port and
     // any prefix a proxy strips); the signed URL is this plus the request's path and query.
     std::string publicUrl;

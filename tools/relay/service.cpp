@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/relay.hpp"
 #include "mfaphone/secret.hpp"
 
 namespace mfaphone::service {
@@ -207,8 +208,19 @@ void RelayService::stop() {
 void RelayService::cancel() { m_relay->cancel(); }
 
 std::string RelayService::signatureUrl(const httplib::Request& req) const {
+    // With Basic credentials, Twilio's URL is scheme://user:password@host/...; the validator also
+    // tries the URL without them.
+    std::string userinfo;
+    if (!m_config.basicUser.empty())
+        userinfo = m_config.basicUser + ":" +
+                   std::string(m_config.basicPassword.begin(), m_config.basicPassword.end()) + "@";
+    auto withUserinfo = [&](const std::string& base) {
+        auto sep = base.find("://");
+        if (userinfo.empty() || sep == std::string::npos || base.find('@') != std::string::npos) return base;
+        return base.substr(0, sep + 3) + userinfo + base.substr(sep + 3);
+    };
     // req.target is the request target as received: never decoded or re-encoded.
-    if (!m_config.publicUrl.empty()) return m_config.publicUrl + req.target;
+    if (!m_config.publicUrl.empty()) return withUserinfo(m_config.publicUrl) + req.target;
     std::string host = req.get_header_value("Host");
     std::string scheme = this->scheme();
     if (m_config.trustForwardedHeaders) {
@@ -218,7 +230,7 @@ std::string RelayService::signatureUrl(const httplib::Request& req) const {
         if (!forwardedHost.empty()) host = forwardedHost;
     }
     if (host.empty()) return {};
-    return scheme + "://" + host + req.target;
+    return withUserinfo(scheme + "://" + host) + req.target;
 }
 
 void RelayService::handle(const httplib::Request& req, httplib::Response& res) {
@@ -231,6 +243,17 @@ void RelayService::handle(const httplib::Request& req, httplib::Response& res) {
         }
     } done{this};
     try {
+        if (!m_config.basicUser.empty() && !authorized(req.get_header_value("Authorization"))) {
+            // Twilio sends the first request without credentials and answers this challenge.
+            res.status = 401;
+            res.set_header("WWW-Authenticate", "Basic realm=\"mfaphone-relay\"");
+            res.set_content("Authentication required.\n", "text/plain; charset=utf-8");
+            bool offered = !req.get_header_value("Authorization").empty();
+            m_log.line(std::string("message status=") +
+                       (offered ? "Rejected http=401 reason=BadCredentials" : "Challenged http=401") +
+                       " remote=" + safe(req.remote_addr));
+            return;
+        }
         RelayRequest request;
         request.method = req.method;
         request.url = signatureUrl(req);
@@ -257,6 +280,18 @@ void RelayService::handle(const httplib::Request& req, httplib::Response& res) {
         res.set_content("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>", "text/xml");
         m_log.line(std::string("message status=Error error=") + safe(e.what(), 120));
     }
+}
+
+bool RelayService::authorized(const std::string& header) const {
+    std::string expected =
+        m_config.basicUser + ":" + std::string(m_config.basicPassword.begin(), m_config.basicPassword.end());
+    std::string encoded =
+        "Basic " +
+        relay::base64Encode(reinterpret_cast<const unsigned char*>(expected.data()), expected.size());
+    bool ok = relay::constantTimeEquals(header, encoded);
+    secureZero(expected.data(), expected.size());
+    secureZero(encoded.data(), encoded.size());
+    return ok;
 }
 
 void RelayService::logResult(const RelayResult& r, const std::string& remote) {

@@ -53,6 +53,7 @@ public:
 private:
     void handle(const httplib::Request& request, httplib::Response& response);
     std::string signatureUrl(const httplib::Request& request) const;
+    bool authorized(const std::string& authorizationHeader) const;
     void logResult(const RelayResult& result, const std::string& remote);
 
     ServiceConfig m_config;

@@ -120,6 +120,11 @@ public:
     // Adds a route; a retired Office 365 connector URL, an unknown sink kind or a plain-http
     // URL to another machine is refused with InvalidInputError.
     void addRoute(const RelayRoute& route);
+    // Adds the routes of a JSON document: an array of routes, or an object with "routes", each
+    // {"tenant", "to", "accountSid", "redact", "sinks": [{"name", "kind", "urlFile" | "urlEnv"}]}.
+    // Webhook URLs come from the named file or environment variable, never from the document.
+    // Throws InvalidInputError naming the setting, e.g. "routes[0].sinks[1].urlEnv".
+    void addRoutesJson(const std::string& json);
 
     // Validates, de-duplicates, extracts the code, delivers it and (when asked) redacts the
     // body at Twilio. Never throws for a bad request: the result says why it was refused.

@@ -33,11 +33,35 @@ struct ZeroingAllocator {
 // A std::string whose every released buffer (on growth and on destruction) is wiped.
 using ZeroingString = std::basic_string<char, std::char_traits<char>, ZeroingAllocator<char>>;
 
-// A string whose buffer is wiped on every reallocation and on destruction. Short strings live
-// inside the object (SSO), so the destructor wipes that too.
+// Memory for secrets: whole pages of their own, excluded from core dumps where the OS allows
+// (MADV_DONTDUMP), wiped and returned to the OS when released.
+void* secretAllocate(std::size_t bytes);
+void secretDeallocate(void* p, std::size_t bytes) noexcept;
+
+template <class T>
+struct SecretAllocator {
+    using value_type = T;
+    SecretAllocator() noexcept = default;
+    template <class U>
+    SecretAllocator(const SecretAllocator<U>&) noexcept {}
+    T* allocate(std::size_t n) { return static_cast<T*>(secretAllocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { secretDeallocate(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const SecretAllocator<U>&) const noexcept {
+        return true;
+    }
+    template <class U>
+    bool operator!=(const SecretAllocator<U>&) const noexcept {
+        return false;
+    }
+};
+
+// A string whose buffer is wiped on every reallocation and on destruction, held in secret
+// pages (see SecretAllocator). Short strings live inside the object (SSO), so the destructor
+// wipes that too.
 class SecretString {
 public:
-    using Storage = ZeroingString;
+    using Storage = std::basic_string<char, std::char_traits<char>, SecretAllocator<char>>;
 
     SecretString() = default;
     SecretString(const char* data, std::size_t size) : m_value(data, size) {}

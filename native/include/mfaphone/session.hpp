@@ -25,6 +25,32 @@ struct ConnectOptions {
     int logLevel = 2;              // a LogLevel value; lower is chattier
 };
 
+// How a session signs in.
+enum class CredentialKind {
+    ClientSecret = 0,  // secret: the client secret
+    Certificate = 1,   // secret: PEM or PFX bytes, or a DER key (certificateDer set); password: its password
+    ManagedIdentity = 2,  // password: IDENTITY_HEADER when identityEndpoint is given
+    AccessToken = 3,      // secret: the access token
+    Password = 4,         // secret: the user's password (resource-owner password flow)
+    DeviceCode = 5,       // no secret: the user signs in on another device
+};
+
+struct CredentialOptions {
+    CredentialKind kind = CredentialKind::ClientSecret;
+    std::string certificatePath;  // Certificate: a PEM or PFX file read here (never copied elsewhere)
+    std::string signatureAlgorithm = "PS256";  // Certificate: PS256 or RS256
+    std::string userName;                      // Password
+    std::string managedIdentityClientId;       // ManagedIdentity: a user-assigned identity, by one of these
+    std::string managedIdentityObjectId;
+    std::string managedIdentityResourceId;
+    // ManagedIdentity: the environment as the caller sees it (a managed runtime keeps its own
+    // copy of the environment). IDENTITY_ENDPOINT (its IDENTITY_HEADER goes in `password`), and
+    // the IMDS address (AZURE_POD_IDENTITY_AUTHORITY_HOST). Both empty: read from the process.
+    std::string identityEndpoint;
+    std::string imdsEndpoint;
+    std::vector<unsigned char> certificateDer;  // Certificate: the DER certificate that goes with a DER key
+};
+
 struct ContextInfo {
     bool connected = false;
     std::string tenantId;
@@ -33,8 +59,14 @@ struct ContextInfo {
     std::string authType;
     std::string authorityHost;
     std::string graphEndpoint;
-    long long tokenExpiresOn = 0;  // unix seconds
-    std::vector<std::string> roles;
+    long long tokenExpiresOn = 0;     // unix seconds
+    std::vector<std::string> roles;   // application permissions (roles claim)
+    std::vector<std::string> scopes;  // delegated permissions (scp claim)
+    std::string account;              // the signed-in user (delegated) or the app/identity's object id
+    bool delegated = false;
+    bool numbersMasked = false;    // Graph masks phone numbers for this caller
+    bool phonePermission = false;  // the token carries a phone-method permission
+    std::string cacheKey;          // cloud|tenant|client|scope of the token cache
 };
 
 class SessionImpl;
@@ -46,10 +78,13 @@ public:
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    // Signs in with a client secret (UTF-8 bytes; wiped after use by the caller and stored in
-    // zeroing memory here). Acquires a first token to prove the credential.
-    std::shared_ptr<Operation> connectWithClientSecret(const ConnectOptions& options,
-                                                       const std::vector<unsigned char>& secret);
+    // Signs in and acquires a first token to prove the credential. `secret` and `password` are
+    // UTF-8 (or binary key) bytes the caller wipes after the call; here they live in zeroing
+    // memory until disconnect. A failed sign-in leaves the session disconnected.
+    std::shared_ptr<Operation> connect(const ConnectOptions& options, const CredentialOptions& credential,
+                                       const std::vector<unsigned char>& secret,
+                                       const std::vector<unsigned char>& password);
+    // Signs out: wipes the credential, the cached tokens and the connections.
     void disconnect();
     ContextInfo context() const;
     // The most detailed LogLevel that later operations report as Log events.
@@ -69,6 +104,7 @@ public:
     static std::string version();
 
 private:
+    friend struct SessionTestAccess;  // native tests only
     std::shared_ptr<SessionImpl> m_impl;
 };
 

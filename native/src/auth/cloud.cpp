@@ -49,9 +49,8 @@ bool isLoopbackHost(std::string_view host) {
     return octets == 4;
 }
 
-// An override base URL: absolute, https (http only to this machine, e.g. the emulator: secrets
-// and tokens never cross a network in clear text), no credentials, query or fragment.
-std::string checkedBase(const std::string& url, const char* what) {
+// Scheme and host checks shared by override URLs and managed identity endpoints. Returns the host.
+std::string_view checkedHost(const std::string& url, const char* what, bool allowImds, bool allowQuery) {
     bool https = url.rfind("https://", 0) == 0;
     bool http = url.rfind("http://", 0) == 0;
     if (!https && !http)
@@ -59,10 +58,10 @@ std::string checkedBase(const std::string& url, const char* what) {
             std::string(what) +
             " is not an absolute http(s) URL. Give a base URL such as https://host:port.");
     std::string_view rest = std::string_view(url).substr(https ? 8 : 7);
-    std::string_view authority = rest.substr(0, rest.find('/'));
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
     if (authority.find('@') != std::string_view::npos)
         throw InvalidInputError(std::string(what) + " must not contain a user name or password.");
-    if (url.find('?') != std::string::npos || url.find('#') != std::string::npos)
+    if (!allowQuery && (url.find('?') != std::string::npos || url.find('#') != std::string::npos))
         throw InvalidInputError(std::string(what) + " must not contain a query or fragment.");
     std::string_view host = authority;
     if (!host.empty() && host.front() == '[')
@@ -70,15 +69,26 @@ std::string checkedBase(const std::string& url, const char* what) {
     else
         host = host.substr(0, host.find(':'));
     if (host.empty()) throw InvalidInputError(std::string(what) + " has no host.");
-    if (http && !isLoopbackHost(host))
+    if (http && !isLoopbackHost(host) && !(allowImds && host == "169.254.169.254"))
         throw InvalidInputError(
             std::string(what) +
             " uses http:// for a remote host, which would send secrets and tokens unencrypted. Use https:// "
             "(http:// is accepted only for 127.0.0.1, ::1 and localhost).");
+    return host;
+}
+
+// An override base URL: absolute, https (http only to this machine, e.g. the emulator: secrets
+// and tokens never cross a network in clear text), no credentials, query or fragment.
+std::string checkedBase(const std::string& url, const char* what) {
+    checkedHost(url, what, false, false);
     return trimTrailingSlash(url);
 }
 
 }  // namespace
+
+void checkSecretEndpoint(const std::string& url, const char* what, bool allowLinkLocalImds) {
+    checkedHost(url, what, allowLinkLocalImds, true);
+}
 
 CloudEndpoints resolveCloud(const std::string& cloud, const std::string& authorityOverride,
                             const std::string& graphOverride) {

@@ -2,6 +2,7 @@
 // thread; the I/O thread drives every transfer, so many callers share connections and HTTP/2
 // streams. Cancellation wakes the I/O thread with curl_multi_wakeup.
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -23,12 +24,13 @@
 #include "mfaphone/internal/http.hpp"
 #include "mfaphone/internal/url.hpp"
 #include "mfaphone/secret.hpp"
+#include "secure_alloc.hpp"
 
 namespace mfaphone {
 namespace {
 
 struct CurlGlobal {
-    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+    CurlGlobal() { initSecureAllocators(); }
 };
 
 void ensureCurlGlobal() { static CurlGlobal global; }
@@ -68,6 +70,12 @@ struct Transfer {
     bool started = false;
     Clock::time_point startedAt;
 };
+
+// Decrypted TLS records are wiped once handed over (token responses carry tokens).
+CURLcode onSslContext(CURL*, void* sslContext, void*) {
+    SSL_CTX_set_options(static_cast<SSL_CTX*>(sslContext), SSL_OP_CLEANSE_PLAINTEXT);
+    return CURLE_OK;
+}
 
 // Called by libcurl once a connection is ready (new or reused) and before the request is sent.
 int onTransferStart(void* user, char*, char*, int, int) {
@@ -281,6 +289,7 @@ private:
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         if (!m_options.caBundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.caBundle.c_str());
+        curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, onSslContext);
 
         // The request timeout is enforced by the I/O loop from the moment the transfer starts
         // (onTransferStart), so time queued for a connection or stream does not count; libcurl's

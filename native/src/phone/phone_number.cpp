@@ -528,10 +528,12 @@ PhoneNumberInfo normalizePhoneNumber(const std::string& input, const std::string
         return reject(std::move(info), PhoneNumberProblem::NotANumber,
                       "The value is too long to be a phone number (more than 250 characters).");
     }
-    const std::vector<char32_t> cps = decodeUtf8(input);
+    // Whitespace around the number (a trailing line break from a file or attribute) is ignored;
+    // control characters inside it are not.
+    const std::vector<char32_t> cps = decodeUtf8(trimAscii(input));
     bool anyContent = false;
     for (char32_t c : cps) {
-        if (!isSeparator(c) && c != U'\r' && c != U'\n' && c != U'\t' && c != U'\v' && c != U'\f') {
+        if (!isSeparator(c)) {
             anyContent = true;
             break;
         }

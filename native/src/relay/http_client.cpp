@@ -1,5 +1,6 @@
-// The relay's HTTP clients, built in one place: the project's transport under the retry policy,
-// with HTTP Basic for the Twilio REST API.
+// The relay's HTTP clients, built in one place: the project's policy pipelines over its transport,
+// plain for Teams and Slack webhooks, HTTP Basic for the Twilio REST API.
+#include "mfaphone/internal/pipeline.hpp"
 #include "mfaphone/internal/relay.hpp"
 
 namespace mfaphone::relay {
@@ -32,36 +33,6 @@ private:
     std::shared_ptr<Transport> m_inner;
 };
 
-class BasicAuthTransport : public Transport {
-public:
-    BasicAuthTransport(std::shared_ptr<Transport> inner, const std::string& user,
-                       const SecretString& password)
-        : m_inner(std::move(inner)) {
-        SecretString pair(user);
-        pair.append(":", 1);
-        pair.append(password);
-        std::string encoded = base64Encode(reinterpret_cast<const unsigned char*>(pair.data()), pair.size());
-        m_header = SecretString("Basic " + encoded);
-        secureZero(encoded.data(), encoded.size());
-    }
-    HttpResponse send(const HttpRequest& request, const Context& context) override {
-        HttpRequest authorized = request;
-        authorized.headers.emplace_back("Authorization", std::string(m_header.data(), m_header.size()));
-        struct Wipe {
-            HttpRequest& r;
-            ~Wipe() {
-                for (auto& [n, v] : r.headers)
-                    if (n == "Authorization") secureZero(v.data(), v.size());
-            }
-        } wipe{authorized};
-        return m_inner->send(authorized, context);
-    }
-
-private:
-    std::shared_ptr<Transport> m_inner;
-    SecretString m_header;
-};
-
 }  // namespace
 
 DeliveryTraceScope::DeliveryTraceScope(DeliveryTrace& trace) : m_previous(t_trace) { t_trace = &trace; }
@@ -70,11 +41,17 @@ DeliveryTrace* DeliveryTraceScope::current() { return t_trace; }
 
 std::shared_ptr<Transport> makeRelayHttpClient(std::shared_ptr<Transport> base, const RelayHttpSpec& spec,
                                                Logger logger) {
-    std::shared_ptr<Transport> client = std::make_shared<TracingTransport>(std::move(base));
-    client = std::make_shared<RetryPolicy>(std::move(client), spec.retry, std::move(logger));
+    // The project's pipelines (request id -> retry -> auth -> log -> transport); the trace sits
+    // on the transport, under the retry policy, so it sees every attempt.
+    std::shared_ptr<Transport> traced = std::make_shared<TracingTransport>(std::move(base));
+    PipelineOptions options;
+    options.component = "relay";
+    options.retry = spec.retry;
+    options.hidePath = true;  // webhook URLs carry their secret in the path or query
     if (spec.basicAuth)
-        client = std::make_shared<BasicAuthTransport>(std::move(client), spec.user, spec.password);
-    return client;
+        return makeBasicAuthPipeline(std::move(traced), spec.user, spec.password, std::move(logger),
+                                     std::move(options));
+    return makePlainPipeline(std::move(traced), std::move(logger), std::move(options));
 }
 
 }  // namespace mfaphone::relay

@@ -73,6 +73,16 @@ RelayEngine::RelayEngine(const RelayOptions& options, std::shared_ptr<Transport>
     if (m_options.teamsMaxBytes < 2048 || m_options.slackMaxBytes < 2048)
         throw InvalidInputError("The Teams and Slack payload limits must be at least 2048 bytes.");
     if (!m_now) m_now = [] { return std::chrono::system_clock::now(); };
+    {
+        // The redaction call carries the auth token: https, or http to this machine only.
+        std::string base = lowerAscii(m_options.twilioApiBase);
+        bool https = base.rfind("https://", 0) == 0;
+        bool local = base.rfind("http://127.0.0.1", 0) == 0 || base.rfind("http://localhost", 0) == 0 ||
+                     base.rfind("http://[::1]", 0) == 0;
+        if (!https && !local)
+            throw InvalidInputError(
+                "The Twilio API address must use https (plain http is accepted for this machine only).");
+    }
     if (!m_base) {
         TransportOptions transport;
         transport.caBundle = m_options.caBundle;
@@ -180,6 +190,11 @@ void RelayEngine::deliver(const RelayRoute& route, const MessageView& view, Rela
                 r.error = describeFailure(response.status);
         } catch (const CancelledError&) {
             r.error = "cancelled";
+        } catch (const RetriesExhaustedError& e) {
+            // Every attempt was answered, with 429 or 5xx, until the retries or the time ran out.
+            r.httpStatus = e.status();
+            r.error = describeFailure(e.status()) + " (gave up after " + std::to_string(trace.attempts) +
+                      " attempts)";
         } catch (const TransportError& e) {
             r.httpStatus = trace.lastStatus;
             r.error = trace.lastStatus ? "gave up after HTTP " + std::to_string(trace.lastStatus) +
@@ -244,6 +259,8 @@ void RelayEngine::redact(const Account& account, const std::string& accountSid, 
             result.redactionError = "Twilio answered HTTP " + std::to_string(response.status);
     } catch (const CancelledError&) {
         result.redactionError = "cancelled";
+    } catch (const RetriesExhaustedError& e) {
+        result.redactionError = "Twilio kept answering HTTP " + std::to_string(e.status());
     } catch (const TransportError& e) {
         result.redactionError =
             e.timedOut() ? "Twilio did not answer in time" : "Twilio could not be reached";
@@ -431,6 +448,18 @@ void Relay::setApiKey(const std::string& accountSid, const std::string& keySid,
 }
 
 void Relay::addRoute(const RelayRoute& route) { m_impl->addRoute(route); }
+
+void Relay::addRoutesJson(const std::string& json) {
+    std::vector<RelayRoute> routes = relay::parseRoutesJson(json);
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        try {
+            m_impl->addRoute(routes[i]);
+        } catch (const InvalidInputError& e) {
+            throw InvalidInputError("routes[" + std::to_string(i) + "]: " + e.what());
+        }
+        for (auto& s : routes[i].sinks) secureZero(s.url.data(), s.url.size());
+    }
+}
 
 RelayResult Relay::receive(const RelayRequest& request) { return m_impl->receive(request, m_impl->root); }
 

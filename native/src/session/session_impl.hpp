@@ -33,9 +33,11 @@ public:
     std::shared_ptr<BatchClient> betaBatch;
     std::atomic<int> logLevel{static_cast<int>(LogLevel::Information)};
 
+    ~SessionImpl() { disconnect(); }
+
     std::shared_ptr<GraphClient> requireGraph() {
         std::lock_guard<std::mutex> lock(mutex);
-        if (!graph) throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
+        if (!graph) throw InvalidInputError("Not signed in to Microsoft Graph. Sign in first.");
         return graph;
     }
 
@@ -49,8 +51,31 @@ public:
     Engine requireEngine() {
         std::lock_guard<std::mutex> lock(mutex);
         if (!graph || !batch || !executor)
-            throw InvalidInputError("Not connected. Run Connect-MfaGraph first.");
+            throw InvalidInputError("Not signed in to Microsoft Graph. Sign in first.");
         return Engine{batch, betaBatch, executor, limiter};
+    }
+
+    // Wipes the credential and cached tokens (even while an operation still holds them) and
+    // releases the clients and their connections.
+    void disconnect() noexcept {
+        std::shared_ptr<TokenCache> oldTokens;
+        std::shared_ptr<GraphClient> oldGraph;
+        std::shared_ptr<Transport> oldTransport;
+        std::shared_ptr<ConcurrencyLimiter> oldLimiter;
+        std::shared_ptr<BatchClient> oldBatch, oldBetaBatch;
+        std::shared_ptr<Executor> oldExecutor;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            oldLimiter = std::move(limiter);
+            oldBatch = std::move(batch);
+            oldBetaBatch = std::move(betaBatch);
+            oldExecutor = std::move(executor);
+            oldTokens = std::move(tokens);
+            oldGraph = std::move(graph);
+            oldTransport = std::move(transport);
+            info = ContextInfo{};
+        }
+        if (oldTokens) oldTokens->wipe();
     }
 };
 

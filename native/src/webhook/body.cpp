@@ -34,21 +34,11 @@ constexpr std::size_t kMaxUserBytes = 256;
 constexpr const char* kSend =
     "Send a JSON array of objects such as [{\"UserPrincipalName\": \"adele@contoso.com\"}].";
 
-const char* jsonKind(const Json& j) {
-    switch (j.type()) {
-        case Json::value_t::null:
-            return "null";
-        case Json::value_t::boolean:
-            return "a true/false value";
-        case Json::value_t::string:
-            return "a string";
-        case Json::value_t::array:
-            return "an array";
-        case Json::value_t::object:
-            return "an object";
-        default:
-            return "a number";
-    }
+// "a string", "an array", "null": what a JSON value is, with its article.
+std::string jsonKind(const Json& j) {
+    std::string name = jsonTypeName(j);
+    if (j.is_null()) return name;
+    return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
 
 bool isHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }

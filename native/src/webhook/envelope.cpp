@@ -23,23 +23,6 @@ constexpr const char* kShapeHint =
     "Pass the webhook data the runbook received, unchanged: an object with WebhookName, RequestHeader and "
     "RequestBody, or its text.";
 
-const char* jsonTypeName(const Json& j) {
-    switch (j.type()) {
-        case Json::value_t::null:
-            return "null";
-        case Json::value_t::boolean:
-            return "true/false value";
-        case Json::value_t::string:
-            return "string";
-        case Json::value_t::array:
-            return "array";
-        case Json::value_t::object:
-            return "object";
-        default:
-            return "number";
-    }
-}
-
 // Wipes the strings under `j` (header values) before nlohmann's storage is released.
 void wipeStrings(Json& j) {
     if (j.is_string()) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "../core/json.hpp"
+
 namespace mfaphone::webhook {
 
 // Deepest nesting of arrays and objects accepted in a body or in WebhookData: far beyond the
@@ -40,6 +42,24 @@ inline std::string lowerCopy(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = lowerAscii(c);
     return out;
+}
+
+// "string", "array", "true/false value": what a JSON value is, for messages.
+inline const char* jsonTypeName(const Json& j) {
+    switch (j.type()) {
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::boolean:
+            return "true/false value";
+        case Json::value_t::string:
+            return "string";
+        case Json::value_t::array:
+            return "array";
+        case Json::value_t::object:
+            return "object";
+        default:
+            return "number";
+    }
 }
 
 // "512 bytes", "900 KiB", "1.5 MiB": sizes in messages.

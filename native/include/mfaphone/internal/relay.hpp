@@ -144,6 +144,9 @@ private:
     std::vector<RelayRoute> m_routes;
 };
 
+// Routes of a JSON route document (see Relay::addRoutesJson); throws InvalidInputError.
+std::vector<RelayRoute> parseRoutesJson(const std::string& document);
+
 // ---------------------------------------------------------------- sinks
 
 enum class SinkKind { Teams, Slack };
