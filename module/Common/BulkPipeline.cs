@@ -240,11 +240,9 @@ namespace MfaPhone.Commands
                     break;
                 }
                 case EventKind.Decision:
-                {
-                    Slot slot = SlotOf(ev);
-                    if (slot != null) _onDecision?.Invoke(ev, slot);
+                    // Always answered: the engine holds the item until it is.
+                    _onDecision?.Invoke(ev, SlotOf(ev));
                     break;
-                }
                 case EventKind.Error:
                 {
                     var error = NativeErrors.Create(ev.ErrorKind, ev.Message, ev.HttpStatus, ev.ErrorCode, ev.RequestId);
