@@ -39,6 +39,32 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task SustainedThrottlingIsPacedNotLost()
+    {
+        using var ps = new PowerShellHarness();
+        Assert.Null(ps.Run(_f.Connect()).Terminating);
+        // Every Graph request is answered 429 for 3 s, each asking for a 0.25 s wait: far more
+        // 429s in a row than any fixed retry count would take.
+        await _f.Emulator.Control.SetFaultsAsync(new { stormSeconds = 3, stormRetryAfter = 0.25 });
+        PsResult r;
+        try
+        {
+            r = ps.Run("Get-MfaPhone -UserId adele.vance@contoso.com -PhoneType mobile -Verbose");
+        }
+        finally
+        {
+            await _f.Emulator.Control.SetFaultsAsync(new { reset = true });
+        }
+        Assert.Null(r.Terminating);
+        Assert.Empty(r.Errors);
+        Assert.Equal("+1 2065550101", Convert.ToString(Assert.Single(r.Output).Properties["PhoneNumber"].Value));
+        Assert.True(r.Verbose.Count(v => v.Contains("retrying") && v.Contains("HTTP 429")) > 6,
+            string.Join("\n", r.Verbose));
+        // The session's limiter paused every request for each Retry-After.
+        Assert.Contains(r.Verbose, v => v.StartsWith("throttle: HTTP 429: every request waits"));
+    }
+
+    [Fact]
     public void UserIdsMadeOfDotsAreRefusedAsInvalidInput()
     {
         using var ps = new PowerShellHarness();

@@ -401,3 +401,21 @@ TEST_CASE("a POST marked idempotent is resent after a 500; one that is not, is n
         CHECK(inner->requests.size() == (idempotent ? 2u : 1u));
     }
 }
+
+TEST_CASE("a caller that must fail fast can cap throttled retries", "[retry]") {
+    auto inner = std::make_shared<ScriptedTransport>();
+    for (int i = 0; i < 4; ++i) inner->then(response(503, "", {{"retry-after", "0.01"}}));
+    RetryOptions options;
+    options.maxThrottledRetries = 3;
+    RecordingSleeper sleeper;
+    RetryPolicy policy(inner, options, Logger{}, sleeper.fn(), 1);
+    try {
+        policy.send(get("https://g/x"), Context{});
+        FAIL("expected RetriesExhaustedError");
+    } catch (const RetriesExhaustedError& e) {
+        CHECK(e.attempts() == 4);
+        CHECK(e.status() == 503);
+    }
+    CHECK(sleeper.delays.size() == 3);
+    CHECK(inner->remaining() == 0);
+}

@@ -165,7 +165,7 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
     const bool repeatable = request.idempotent || request.method == "GET" || request.method == "HEAD" ||
                             request.method == "PUT" || request.method == "DELETE";
     const auto started = Clock::now();
-    int attempts = 0, serverRetries = 0, transportRetries = 0, throttleBackoffs = 0;
+    int attempts = 0, serverRetries = 0, transportRetries = 0, throttleBackoffs = 0, throttledRetries = 0;
     auto elapsed = [&] {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     };
@@ -202,6 +202,8 @@ HttpResponse RetryPolicy::send(const HttpRequest& request, const Context& contex
             };
             if (throttled) {
                 // Throttling: pace to Retry-After for as long as the context allows.
+                if (m_options.maxThrottledRetries >= 0 && ++throttledRetries > m_options.maxThrottledRetries)
+                    giveUp("");
                 delay = retryAfter ? *retryAfter : backoff(throttleBackoffs++);
                 if (delay > m_options.maxRetryAfter)
                     giveUp("; the service asked to wait " + formatSeconds(delay) + ", longer than the " +

@@ -86,6 +86,9 @@ struct RetryOptions {
     // Throttling (429, or 503 with Retry-After) is retried for as long as the request's Context
     // allows, each wait paced to Retry-After; a single Retry-After longer than this gives up.
     std::chrono::milliseconds maxRetryAfter{300000};
+    // Cap on throttled retries per request; -1: none (as long as the Context allows). For callers
+    // that must fail fast because their own caller retries (a relay delivery Twilio resends).
+    int maxThrottledRetries = -1;
     // Retry budget shared by every request through one policy: a retry after a 5xx or a
     // transport error spends one token; each answered attempt earns `budgetRatio` tokens, up to
     // `budgetCapacity` (also the starting balance). During an outage the budget runs dry and
