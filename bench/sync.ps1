@@ -42,12 +42,19 @@ function Invoke-Control([string] $Method, [string] $Path, [string] $Json) {
     if ($r.Status -ge 300) { throw "control $Path answered $($r.Status): $($r.Body)" }
     if ($r.Body) { [System.Text.Json.JsonDocument]::Parse($r.Body).RootElement }
 }
+# A property of a JSON object, or $null (JsonElement.TryGetProperty's out parameter does not bind
+# from PowerShell: its overloads differ only in the name's type).
+function Get-Property([System.Text.Json.JsonElement] $e, [string] $name) {
+    foreach ($p in $e.EnumerateObject()) { if ($p.Name -eq $name) { return $p.Value } }
+    $null
+}
 function Get-Number([System.Text.Json.JsonElement] $e, [string] $name) {
-    $v = $null
-    if ($e.TryGetProperty($name, [ref] $v)) { $v.GetDouble() } else { 0 }
+    $v = Get-Property $e $name
+    if ($null -ne $v -and $v.ValueKind -eq 'Number') { $v.GetDouble() } else { 0 }
 }
 function New-Tenant([int] $count, [string] $domain) {
-    $t = Invoke-Control POST '/control/generate' "{""users"":$count,""seed"":7,""domain"":""$domain""}"
+    # The same seed makes the same users and numbers; a tenant id of its own keeps it apart.
+    $t = Invoke-Control POST '/control/generate' "{""users"":$count,""seed"":7,""domain"":""$domain"",""tenantId"":""$([guid]::NewGuid())""}"
     [pscustomobject]@{
         Id = $t.GetProperty('tenantId').GetString()
         ClientId = $t.GetProperty('clientId').GetString()
@@ -88,20 +95,33 @@ function Set-Workload($tenant, [int] $count) {
     $changed
 }
 
-# The throttle-bound minimum for what the run was charged, and the latency floor.
+# The host's memory from /proc/self/status (kB -> MB); clear_refs 5 resets the peak (VmHWM), so
+# the measured run's peak is not the set-up's.
+function Get-HostMemoryMB([string] $field) {
+    foreach ($line in [System.IO.File]::ReadAllLines('/proc/self/status')) {
+        if ($line.StartsWith("${field}:")) { return [math]::Round([double]($line -replace '[^0-9]', '') / 1024, 1) }
+    }
+    0
+}
+function Reset-PeakMemory {
+    [System.GC]::Collect(); [System.GC]::WaitForPendingFinalizers(); [System.GC]::Collect()
+    [System.IO.File]::WriteAllText('/proc/self/clear_refs', '5')
+}
+
+# The throttle-bound minimum for the resource units and writes the workload needs, and the latency floor.
 function Get-Minimum([System.Text.Json.JsonElement] $settings, [int] $userCount, [double] $ruCharged, [double] $writes, [double] $latency) {
     $window = Get-Number $settings 'ruWindowSeconds'
     $limit = $null
-    $fixed = $null
-    if ($settings.TryGetProperty('ruLimit', [ref] $fixed) -and $fixed.ValueKind -eq 'Number') { $limit = $fixed.GetDouble() }
+    $fixed = Get-Property $settings 'ruLimit'
+    if ($null -ne $fixed -and $fixed.ValueKind -eq 'Number') { $limit = $fixed.GetDouble() }
     elseif ($userCount -gt (Get-Number $settings 'ruTierLargeAbove')) { $limit = Get-Number $settings 'ruLimitLarge' }
     elseif ($userCount -ge (Get-Number $settings 'ruTierMediumFrom')) { $limit = Get-Number $settings 'ruLimitMedium' }
     else { $limit = Get-Number $settings 'ruLimitSmall' }
-    $ruBound = [math]::Max(0, ($ruCharged - $limit) / ($limit / $window))
+    $ruBound = [math]::Max(0.0, ($ruCharged - $limit) / ($limit / $window))
     $wLimit = Get-Number $settings 'writeLimit'
-    $wBound = [math]::Max(0, ($writes - $wLimit) / ($wLimit / (Get-Number $settings 'writeWindowSeconds')))
+    $wBound = [math]::Max(0.0, ($writes - $wLimit) / ($wLimit / (Get-Number $settings 'writeWindowSeconds')))
     $pages = [math]::Ceiling($userCount / 999)
-    $floor = ($pages + 2) * $latency / 1000
+    $floor = [double](($pages + 2) * $latency / 1000)
     [pscustomobject]@{ RuLimit = $limit; ThrottleBound = [math]::Max($ruBound, $wBound); Floor = $floor; Minimum = [math]::Max([math]::Max($ruBound, $wBound), $floor) }
 }
 
@@ -159,6 +179,8 @@ $results = foreach ($size in $sizes) {
         Connect-Tenant $syncTenant
         $null = Invoke-Control POST '/control/counters/reset' '{}'
         $process = [System.Diagnostics.Process]::GetCurrentProcess()
+        Reset-PeakMemory
+        $startMB = Get-HostMemoryMB 'VmRSS'
         $cpuBefore = $process.TotalProcessorTime
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         $rows = 0
@@ -170,24 +192,35 @@ $results = foreach ($size in $sizes) {
         $settings = Invoke-Control GET '/control/throttling' $null
         $ru = 0
         foreach ($p in $counters.GetProperty('resourceUnits').EnumerateObject()) { if ($p.Name -like "*/$($syncTenant.Id)") { $ru += $p.Value.GetDouble() } }
-        $items = Get-Number $counters 'batchItems'
+        # Graph requests the run made: every request but the $batch envelopes, plus their items.
+        $graphRequests = (Get-Number $counters 'requests') - (Get-Number $counters 'batchRequests') + (Get-Number $counters 'batchItems')
         $throttled = Get-Number $counters 'throttled'
-        $min = Get-Minimum $settings $size $ru $summary.Writes $latency
+        # What the workload needs: the resource units charged and the writes applied in the pass
+        # with the published budgets (a throttled request is not charged); the scaled-down pass
+        # repeats the same workload, so its minimum is taken for the same demand.
+        $writesApplied = $summary.Added + $summary.Updated + $summary.Removed
+        if ($pass -eq 'published budgets') { $needRu = $ru; $needWrites = $writesApplied }
+        $min = Get-Minimum $settings $size $needRu $needWrites $latency
         [pscustomobject]@{
             Users                = $size
             Budgets              = $pass
             RuLimitPer10s        = $min.RuLimit
             Changed              = $changed
-            Writes               = $summary.Writes
+            Writes               = $writesApplied
+            WriteRequests        = $summary.Writes
+            ResourceUnits        = $ru
+            NeededResourceUnits  = $needRu
             Seconds              = [math]::Round($watch.Elapsed.TotalSeconds, 2)
             MinimumSeconds       = [math]::Round($min.Minimum, 2)
             ThrottleBoundSeconds = [math]::Round($min.ThrottleBound, 2)
             TimeOverMinimum      = [math]::Round($watch.Elapsed.TotalSeconds / [math]::Max($min.Minimum, 0.001), 2)
             BaselineSeconds      = [math]::Round($baseline, 1)
             SpeedupVsSequential  = [math]::Round($baseline / $watch.Elapsed.TotalSeconds, 1)
-            ThrottledShare       = [math]::Round($throttled / [math]::Max(1, $items + $throttled), 4)
+            Requests             = $graphRequests
+            ThrottledShare       = [math]::Round($throttled / [math]::Max(1, $graphRequests), 4)
             Failed               = $summary.Failed
-            PeakHostMB           = [math]::Round($process.PeakWorkingSet64 / 1MB, 1)
+            HostMBAtStart        = $startMB
+            PeakHostMB           = Get-HostMemoryMB 'VmHWM'
             CpuMsPer1kUsers      = [math]::Round($cpu / $size * 1000, 0)
         }
         $null = Invoke-Control POST '/control/throttling' '{"ruLimit":null,"resetBudgets":true}'

@@ -19,6 +19,7 @@ LimiterOptions options(int initial, int minimum = 1, int ceiling = 256) {
     o.minimum = minimum;
     o.ceiling = ceiling;
     o.decreaseGap = 0ms;
+    o.pacing = false;  // concurrency alone; pacing has its own cases below
     return o;
 }
 
@@ -28,6 +29,22 @@ HttpResponse throttled(const std::string& retryAfter) {
 }
 HttpResponse nearLimit(const std::string& percentage) {
     return response(200, "", {{"x-ms-throttle-limit-percentage", percentage}});
+}
+
+LimiterOptions pacedOptions() {
+    LimiterOptions o;
+    o.initial = 8;
+    o.decreaseGap = 0ms;
+    o.rateCutGap = 0ms;
+    o.easeGap = 0ms;
+    return o;
+}
+
+// A $batch answer of `items` items, accepted.
+void batchAnswered(ConcurrencyLimiter& limiter, int items, std::optional<double> used) {
+    { auto permit = limiter.acquire(Context{}, items); }
+    limiter.onResponse(ok(), items, true);
+    limiter.onBatchAnswered(used);
 }
 
 // Holds `n` permits (the window is in use, so healthy answers may grow it).
@@ -267,4 +284,117 @@ TEST_CASE("hammered from many threads, in-flight requests never exceed the limit
         CHECK(stats.throttled > 0);
         CHECK(stats.inFlight == 0);
     }
+}
+
+TEST_CASE("pacing starts when the budget runs low, at half the rate it accepted lately",
+          "[limiter][pacing]") {
+    auto limiter = makeAdaptiveLimiter(pacedOptions(), Logger{});
+    for (int i = 0; i < 10; ++i) batchAnswered(*limiter, 20, std::nullopt);
+    CHECK(limiter->stats().rate == 0);  // room in the budget: not paced
+    batchAnswered(*limiter, 20, 0.8);
+    double rate = limiter->stats().rate;
+    // 220 requests accepted within the last second (at least 0.1 s counted): half of that rate.
+    CHECK(rate > 0);
+    CHECK(rate <= 220 / 0.1 * 0.5 + 1e-9);
+    CHECK(rate >= 220 / 1.0 * 0.5 - 1e-9);
+}
+
+TEST_CASE("a paced rate eases while the budget is nearly spent and holds while partly spent",
+          "[limiter][pacing]") {
+    auto limiter = makeAdaptiveLimiter(pacedOptions(), Logger{});
+    for (int i = 0; i < 5; ++i) batchAnswered(*limiter, 20, std::nullopt);
+    batchAnswered(*limiter, 20, 0.85);
+    double start = limiter->stats().rate;
+    REQUIRE(start > 0);
+    limiter->onBatchAnswered(0.85);  // partly spent: held
+    CHECK(limiter->stats().rate == Approx(start));
+    limiter->onBatchAnswered(0.97);  // nearly spent: eased by 0.9
+    CHECK(limiter->stats().rate == Approx(start * 0.9));
+    limiter->onBatchAnswered(1.0);
+    CHECK(limiter->stats().rate == Approx(start * 0.81));
+}
+
+TEST_CASE("a 429 paces at what the budget accepted since the previous 429", "[limiter][pacing]") {
+    auto o = pacedOptions();
+    auto limiter = makeAdaptiveLimiter(o, Logger{});
+    batchAnswered(*limiter, 20, std::nullopt);
+    limiter->onThrottled(1ms);  // first 429: pacing starts from the recent rate
+    double first = limiter->stats().rate;
+    REQUIRE(first > 0);
+    std::this_thread::sleep_for(400ms);
+    // 10 requests accepted over >= 0.4 s since: at most 25 per second, paced at 90 % of that.
+    limiter->onResponse(ok(), 10, true);
+    limiter->onThrottled(1ms);
+    double second = limiter->stats().rate;
+    CHECK(second < first);
+    CHECK(second <= (10 - 1) / 0.4 * 0.9 + 1e-9);
+    CHECK(limiter->stats().throttled == 2);
+}
+
+TEST_CASE("the pacer spaces requests at its rate, counting each batch item", "[limiter][pacing]") {
+    auto limiter = makeAdaptiveLimiter(pacedOptions(), Logger{});
+    batchAnswered(*limiter, 20, std::nullopt);
+    limiter->onThrottled(1ms);
+    double rate = limiter->stats().rate;
+    REQUIRE(rate > 0);
+    std::this_thread::sleep_for(5ms);  // the 1 ms pause has passed
+    // The first batch uses the pacer's credit; the second must wait its turn.
+    { auto p = limiter->acquire(Context{}, 20); }
+    CHECK(limiter->stats().pacedWaits == 0);
+    { auto p = limiter->acquire(Context{}, 20); }
+    CHECK(limiter->stats().pacedWaits == 1);
+}
+
+TEST_CASE("a paced wait ends promptly when the context is cancelled", "[limiter][pacing]") {
+    auto o = pacedOptions();
+    o.minimumRate = 0.01;
+    auto limiter = makeAdaptiveLimiter(o, Logger{});
+    batchAnswered(*limiter, 1, std::nullopt);
+    std::this_thread::sleep_for(1100ms);  // one request accepted in the last second
+    limiter->onResponse(ok(), 2, true);
+    limiter->onThrottled(1ms);  // one of the two throttled: paced at half of ~1 per second
+    REQUIRE(limiter->stats().rate > 0);
+    REQUIRE(limiter->stats().rate < 2);
+    std::this_thread::sleep_for(5ms);
+    { auto p = limiter->acquire(Context{}, 1); }  // the first goes; the next waits a second or more
+    Context context;
+    auto waiter = std::async(std::launch::async, [&] { return limiter->acquire(context, 1); });
+    CHECK(waiter.wait_for(50ms) == std::future_status::timeout);
+    context.cancel();
+    REQUIRE(waiter.wait_for(5s) == std::future_status::ready);
+    CHECK_THROWS_AS(waiter.get(), CancelledError);
+}
+
+TEST_CASE("pacing ends once the budget has shown room for a while", "[limiter][pacing]") {
+    auto o = pacedOptions();
+    o.paceQuiet = 50ms;
+    auto limiter = makeAdaptiveLimiter(o, Logger{});
+    batchAnswered(*limiter, 20, 0.9);
+    double rate = limiter->stats().rate;
+    REQUIRE(rate > 0);
+    limiter->onBatchAnswered(std::nullopt);
+    CHECK(limiter->stats().rate > 0);  // room, but not for long yet
+    std::this_thread::sleep_for(80ms);
+    limiter->onBatchAnswered(std::nullopt);
+    CHECK(limiter->stats().rate == 0);
+    // It starts again just above the rate it ended at.
+    limiter->onBatchAnswered(0.9);
+    CHECK(limiter->stats().rate == Approx(rate * 1.1));
+}
+
+TEST_CASE("inconsistent pacing options are refused", "[limiter][pacing]") {
+    auto o = pacedOptions();
+    o.rateFactor = 0;
+    CHECK_THROWS_AS(makeAdaptiveLimiter(o, Logger{}), InvalidInputError);
+    o = pacedOptions();
+    o.minimumRate = 0;
+    CHECK_THROWS_AS(makeAdaptiveLimiter(o, Logger{}), InvalidInputError);
+}
+
+TEST_CASE("a storm of 429s with nothing accepted is left to the pauses, not paced", "[limiter][pacing]") {
+    auto limiter = makeAdaptiveLimiter(pacedOptions(), Logger{});
+    for (int i = 0; i < 5; ++i) limiter->onResponse(throttled("0.001"));
+    CHECK(limiter->stats().rate == 0);
+    CHECK(limiter->stats().throttled == 5);
+    CHECK(limiter->stats().pauses >= 1);
 }

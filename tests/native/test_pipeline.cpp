@@ -197,7 +197,9 @@ TEST_CASE("the Graph pipeline feeds the session's limiter and holds a permit per
     CHECK(stats.inFlight == 0);
     CHECK(stats.requests == 2);
     CHECK(stats.throttled == 1);
-    CHECK(stats.limit == 4);  // halved from 8 by the 429
+    CHECK(stats.limit == 8);  // not halved: a 429 is answered by pausing and pacing
+    CHECK(stats.rate == 0);   // nothing accepted before it: no rate to pace at, the pause alone
+    CHECK(stats.pauses == 1);
 }
 
 TEST_CASE("GraphClient sends through the pipeline and keeps its public methods", "[pipeline][graph]") {

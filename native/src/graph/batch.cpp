@@ -55,17 +55,6 @@ bool isRetriesExhausted(std::exception_ptr error) {
     }
 }
 
-bool isCancellation(std::exception_ptr error) {
-    if (!error) return false;
-    try {
-        std::rethrow_exception(error);
-    } catch (const CancelledError&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 std::string attemptsText(int attempts, std::chrono::steady_clock::time_point since) {
     auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since);
@@ -84,6 +73,17 @@ std::string describe(std::exception_ptr error) {
 }
 
 }  // namespace
+
+bool isCancellation(std::exception_ptr error) {
+    if (!error) return false;
+    try {
+        std::rethrow_exception(error);
+    } catch (const CancelledError&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
 
 std::string BatchResponse::header(std::string_view name) const {
     std::string n = lower(name);
@@ -181,7 +181,7 @@ std::vector<BatchResponse> BatchClient::send(const std::vector<BatchRequest>& re
     std::string body = encode(requests);
     HttpResponse response;
     try {
-        response = m_graph->request("POST", "/$batch", body, context);
+        response = m_graph->request("POST", "/$batch", body, context, static_cast<int>(requests.size()));
     } catch (const AuthError&) {
         throw;
     } catch (const CancelledError&) {
@@ -403,6 +403,16 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
         responses = unanswered(flat.size(), std::make_exception_ptr(CancelledError()));
     }
 
+    // How much of the budget the items found used (read before the answers move on).
+    std::optional<double> budgetUsed;
+    bool answered = false;
+    for (const auto& r : responses) {
+        if (r.status == 0) continue;
+        answered = true;
+        if (auto p = parseLimitPercentage(r.header("x-ms-throttle-limit-percentage")))
+            budgetUsed = std::max(budgetUsed.value_or(0.0), *p);
+    }
+
     std::vector<std::pair<Queued, std::vector<BatchResponse>>> finals;
     std::vector<Queued> again;
     std::size_t offset = 0;
@@ -437,6 +447,7 @@ void BatchPump::sendBatch(std::vector<Queued> batch) {
             }
         finals.emplace_back(std::move(q), std::move(mine));
     }
+    if (m_limiter && answered) m_limiter->onBatchAnswered(budgetUsed);
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         --m_inFlight;

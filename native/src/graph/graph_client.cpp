@@ -38,9 +38,10 @@ GraphClient::GraphClient(std::shared_ptr<Transport> transport, std::shared_ptr<T
                   std::move(graphEndpoint), logger, std::move(apiVersion)) {}
 
 HttpResponse GraphClient::request(const std::string& method, const std::string& path, const std::string& body,
-                                  const Context& context) {
+                                  const Context& context, int batchItems) {
     HttpRequest request;
     request.method = method;
+    request.batchItems = batchItems;
     request.url = m_base + path;
     request.headers.emplace_back("Accept", "application/json");
     if (!body.empty()) {

@@ -103,9 +103,10 @@ ThrottlePolicy::ThrottlePolicy(std::shared_ptr<Transport> inner, std::shared_ptr
     : m_inner(std::move(inner)), m_limiter(std::move(limiter)) {}
 
 HttpResponse ThrottlePolicy::send(const HttpRequest& request, const Context& context) {
-    ConcurrencyLimiter::Permit permit = m_limiter->acquire(context);
+    int units = std::max(1, request.batchItems);
+    ConcurrencyLimiter::Permit permit = m_limiter->acquire(context, units);
     HttpResponse response = m_inner->send(request, context);
-    m_limiter->onResponse(response);
+    m_limiter->onResponse(response, units, request.batchItems > 0);
     return response;
 }
 

@@ -59,17 +59,6 @@ std::vector<std::string> sourceValuesOfJson(const Json& user, const std::vector<
     return values;
 }
 
-bool isCancellation(std::exception_ptr error) {
-    if (!error) return false;
-    try {
-        std::rethrow_exception(error);
-    } catch (const CancelledError&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 std::string errorCodeOf(const BatchResponse& response) {
     Json body = Json::parse(response.body, nullptr, false);
     const Json* error = member(body, "error");

@@ -52,6 +52,9 @@ struct BatchResponse {
     std::exception_ptr failure() const;
 };
 
+// Whether `error` holds a CancelledError (the operation was cancelled, nothing failed).
+bool isCancellation(std::exception_ptr error);
+
 // Graph refuses more per batch.
 constexpr int kMaxBatchRequests = 20;
 

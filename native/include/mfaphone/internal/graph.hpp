@@ -27,9 +27,10 @@ public:
 
     // Sends an authenticated request to a path under the API version ("/users/...") through the
     // pipeline (which retries, paces and refreshes the token once on 401). Throws
-    // RequestFailedError for any status >= 400.
+    // RequestFailedError for any status >= 400. `batchItems`: for a $batch, how many requests
+    // it carries (the limiter paces each).
     HttpResponse request(const std::string& method, const std::string& path, const std::string& body,
-                         const Context& context);
+                         const Context& context, int batchItems = 0);
 
 private:
     std::shared_ptr<Transport> m_pipeline;

@@ -28,6 +28,8 @@ struct HttpRequest {
     SecretString body;
     // Safe to send again after a transport error (GET, DELETE, PUT, token requests).
     bool idempotent = false;
+    // A $batch envelope: how many requests it carries (Graph throttles and charges each).
+    int batchItems = 0;
 };
 
 struct HttpResponse {

@@ -2,6 +2,14 @@
 // per signed-in session bounds how many requests are in flight across every operation of that
 // session, and adapts the bound to Graph's signals (grows while healthy, shrinks on 429 and on
 // x-ms-throttle-limit-percentage, pauses everyone until a Retry-After has passed).
+//
+// Concurrency alone cannot hold a request rate below what one request in flight sends (a $batch
+// of 20 every round trip is hundreds of requests a second), while Graph's budgets are token
+// buckets that refill at a fixed rate. So the limiter also paces: from the first sign that a
+// budget is running dry (a 429, or x-ms-throttle-limit-percentage at `paceFrom`), it spaces
+// requests (counting each $batch item) at a rate it keeps just under the refill rate: cut on a
+// 429 to what the budget was seen to accept since the previous one, eased down while the budget
+// is nearly spent, held while it is partly spent, and grown slowly while it has room.
 #pragma once
 
 #include <chrono>
@@ -33,6 +41,31 @@ struct LimiterOptions {
     // Pause after a 429 without Retry-After; the longest pause any Retry-After imposes.
     std::chrono::milliseconds defaultPause{1000};
     std::chrono::milliseconds maxPause{300000};
+
+    // Pacing (requests per second, each $batch item counted). Off: concurrency only.
+    bool pacing = true;
+    // x-ms-throttle-limit-percentage from which pacing starts (at half the rate of the last
+    // second) and the rate no longer grows (held at the measured refill rate, when a run of
+    // 429s measured it); from `easeAbove` the rate is held `easeFactor` under that, or, not yet
+    // measured, cut by `easeFactor` once per `easeGap`.
+    double paceFrom = 0.8;
+    double easeAbove = 0.95;
+    double easeFactor = 0.9;
+    // On a 429: the rate becomes `acceptedShare` of what the budget accepted since the run of
+    // 429s began (once that run has lasted 0.3 s), else the rate times `rateFactor`.
+    double acceptedShare = 0.9;
+    double rateFactor = 0.7;
+    // Growth while the budget has room and requests wait for the pacer: this share per second,
+    // doubled for each second the room has lasted, up to four times.
+    double rateGrowth = 0.02;
+    double minimumRate = 1.0;
+    // Pacing ends when the budget has shown room (no 429, no percentage from `paceFrom`) this long.
+    std::chrono::milliseconds paceQuiet{10000};
+    // Cuts of the rate at most once per gap (the answers to requests already sent carry the
+    // same news).
+    std::chrono::milliseconds rateCutGap{200};
+    // Eases (nearly spent budget) at most once per this gap.
+    std::chrono::milliseconds easeGap{1000};
 };
 
 struct LimiterStats {
@@ -44,6 +77,8 @@ struct LimiterStats {
     long long decreases = 0;    // times the limit was cut
     long long pauses = 0;       // 429s (or batch items) that started or extended the shared pause
     long long pausedForMs = 0;  // time left of the shared Retry-After pause (0: none)
+    double rate = 0;            // paced requests per second ($batch items counted); 0: not paced
+    long long pacedWaits = 0;   // acquires the pacer held back
 };
 
 class ConcurrencyLimiter {
@@ -75,14 +110,19 @@ public:
     };
 
     virtual ~ConcurrencyLimiter() = default;
-    // Waits until a slot is free and no Retry-After pause is in force. Throws CancelledError
+    // Waits until a slot is free, no Retry-After pause is in force and the pacer lets `units`
+    // requests go (a $batch envelope is as many units as it has items). Throws CancelledError
     // when the context is cancelled or its deadline passes while waiting.
-    virtual Permit acquire(const Context& context) = 0;
+    virtual Permit acquire(const Context& context, int units = 1) = 0;
     // Feedback from a response of a request that held a permit: 429 (with its Retry-After),
-    // x-ms-throttle-limit-percentage, or success.
-    virtual void onResponse(const HttpResponse& response) = 0;
+    // x-ms-throttle-limit-percentage, or success. For a $batch envelope (`batch`), the items
+    // report their own throttling and budget through onThrottled and onBatchAnswered.
+    virtual void onResponse(const HttpResponse& response, int units = 1, bool batch = false) = 0;
     // A throttled item inside a $batch response (the envelope itself succeeded).
     virtual void onThrottled(std::chrono::milliseconds retryAfter) = 0;
+    // A $batch answer has been read: the highest x-ms-throttle-limit-percentage of its items
+    // (none: the budget has room).
+    virtual void onBatchAnswered(std::optional<double> limitPercentage) = 0;
     virtual LimiterStats stats() const = 0;
 
 protected:
