@@ -88,13 +88,13 @@ namespace MfaPhone.Commands
                 }
                 using (var item = new SyncInput { User = user })
                 {
+                    // The id the input names (UserId first: Get-MfaPhone's objects also carry the
+                    // phone method's id as Id), and the UPN an object carries alongside it.
+                    if (Guid.TryParse(user, out Guid guid)) item.UserId = guid.ToString("D");
                     if (input != null && !(input is string) && !(input is PSObject p && p.BaseObject is string))
                     {
-                        string id = Text(UserInput.Property(input, "Id")) ?? Text(UserInput.Property(input, "ObjectId")) ??
-                                    Text(UserInput.Property(input, "UserId"));
-                        if (Guid.TryParse(id, out Guid guid)) item.UserId = guid.ToString("D");
                         string upn = Text(UserInput.Property(input, "UserPrincipalName"));
-                        if (!string.IsNullOrWhiteSpace(upn)) item.UserPrincipalName = upn.Trim();
+                        if (upn != null) item.UserPrincipalName = upn;
                     }
                     foreach (string value in values) item.AddSourceValue(value ?? "");
                     _pipeline.Add(item, user);

@@ -78,7 +78,8 @@ public sealed class SetupCheckTests : IClassFixture<PhoneChangeFixture>
         Assert.Contains("Value -eq 'UserAuthMethod-Phone.Read.All'", Prop(checks["ReadPermission"], "Remedy"));
         Assert.Equal("Fail", Prop(checks["TestRead"], "Status"));
         Assert.Contains("PermissionDenied", Prop(checks["TestRead"], "Detail"));
-        Assert.Equal("", Prop(checks["ReadPermission"], "Present"));
+        Assert.Empty((string[])checks["ReadPermission"].Properties["Present"].Value);
+        Assert.Contains("UserAuthMethod-Phone.Read.All", (string[])checks["ReadPermission"].Properties["Needed"].Value);
     }
 
     [Fact]
