@@ -238,7 +238,7 @@ namespace MfaPhone.Commands
             return sms.Length > 0 ? text + "; " + sms : text;
         }
 
-        /// <summary>The result of each change (with -PassThru); what the plan refused or Graph failed becomes an error.</summary>
+        /// <summary>The result of each change made or found in place (with -PassThru); what the plan refused or Graph failed becomes an error instead.</summary>
         private void OnResult(Event ev, BulkPipeline<SyncInput>.Slot slot)
         {
             string target = TargetName(slot.Target);
@@ -251,16 +251,17 @@ namespace MfaPhone.Commands
                         WriteWarning($"{target}: {change.PhoneType}: {change.Warning}");
                     switch (change.Status)
                     {
+                        // A change that failed or was refused is an error (and no -PassThru result).
                         case "Failed":
                             if (change.ErrorKind == NativeErrors.Cancelled) continue;
                             string message = $"{Verb} {change.PhoneType} for {target}: {change.Reason}";
                             slot.Fail(change.ErrorKind == NativeErrors.Internal && string.IsNullOrEmpty(change.ErrorMessage)
                                 ? new MfaPhoneException(message, ErrorIds.InternalError)
                                 : NativeErrors.Create(change.ErrorKind, message, change.HttpStatus, change.ErrorCode, change.RequestId));
-                            break;
+                            continue;
                         case "Skipped" when change.Action == "Skip":
                             slot.Add(Refusal(change, target, slot.Target));
-                            break;
+                            continue;
                         case "Skipped":
                             WriteVerbose($"{target}: {change.PhoneType}: {change.Reason}");  // declined at the prompt
                             continue;

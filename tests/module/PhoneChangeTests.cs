@@ -263,7 +263,9 @@ public sealed class PhoneChangeTests : IClassFixture<PhoneChangeFixture>
                 "none@contoso.com,(206) 555-0190,mobile\n" +
                 "mob@contoso.com,not a number,mobile\n");
             var r = BundledHost.Run("Import-Module MfaPhone\n" + _f.Connect() + "Import-Csv numbers.csv | Set-MfaPhone\n", workingDirectory: dir);
-            Assert.Contains("InvalidPhoneNumber", r.StdErr);
+            Assert.Contains("Set-MfaPhone:", r.StdErr);
+            Assert.Contains("is not a usable phone number", r.StdErr);
+            Assert.Contains("mob@contoso.com", r.StdErr);
             Assert.Equal("+1 2065550190", (await _f.NumbersAsync("none@contoso.com"))["mobile"]);
             Assert.Equal("+1 2065550101", (await _f.NumbersAsync("mob@contoso.com"))["mobile"]);
         }

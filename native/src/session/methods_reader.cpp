@@ -111,8 +111,8 @@ void PhoneMethodsReader::admit() {
         userGroup.requests.push_back(std::move(userRequest));
         userGroup.retry = true;
         userGroup.done = [arrive](std::vector<BatchResponse>& responses) { arrive(responses.at(0), true); };
+        m_pump->add(std::move(group));  // the methods first: they are what the caller asked for
         m_pump->add(std::move(userGroup));
-        m_pump->add(std::move(group));
     }
     int peak = static_cast<int>(m_input.peak());
     if (peak > m_op->counters().inputPeak) m_op->counters().inputPeak = peak;
