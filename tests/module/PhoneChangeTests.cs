@@ -465,6 +465,20 @@ public sealed class PhoneChangeTests : IClassFixture<PhoneChangeFixture>
         Assert.Equal(0, await _f.WritesAsync("mob@contoso.com"));
     }
 
+    [Fact]
+    public async Task GetMfaPhoneOutputPipedToCompareAddressesTheUserNotThePhoneMethodId()
+    {
+        await _f.SeedAsync();
+        using var ps = new PowerShellHarness();
+        // Its objects carry the user's id as UserId and the phone method's id as Id.
+        var r = ps.Run(_f.Connect() + "Get-MfaPhone -UserId mob@contoso.com -PhoneType mobile | Compare-MfaPhone");
+        Assert.Null(r.Terminating);
+        Assert.Empty(r.Errors);
+        var result = Assert.Single(r.Output);
+        Assert.Equal("mob@contoso.com", Prop(result, "UserPrincipalName"));
+        Assert.Equal("NoChange", Prop(result, "Action"));
+    }
+
     // ---- Get-MfaPhone: ids, UPNs and -IncludeEmpty ----
 
     [Fact]
