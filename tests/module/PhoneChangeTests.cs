@@ -12,6 +12,8 @@ public sealed class PhoneChangeFixture : IDisposable
     public const string TenantGuid = "8d5b6a6c-1f5e-4c2b-9d3e-0a7b1c2d3e4f";
     public const string PhoneOnlyApp = "7c0b2a3d-9e5f-4a6b-8c7d-4e5f6a7b8c9d";
     public const string PhoneOnlySecret = "PhoneOnly~Secret-3m9Lq";
+    public const string PhoneWriteApp = "7c0b2a3d-1111-4a6b-8c7d-4e5f6a7b8c9d";
+    public const string PhoneWriteSecret = "PhoneWrite~Secret-8k2Wp";
     public const string NoneId = "40000000-0000-4000-8000-000000000001";
 
     public EmulatorProcess Emulator { get; }
@@ -84,6 +86,12 @@ public sealed class PhoneChangeFixture : IDisposable
                         ["clientId"] = PhoneOnlyApp,
                         ["applicationPermissions"] = new JsonArray("UserAuthMethod-Phone.Read.All"),
                         ["secrets"] = new JsonArray(new JsonObject { ["value"] = PhoneOnlySecret }),
+                    },
+                    new JsonObject
+                    {
+                        ["clientId"] = PhoneWriteApp,
+                        ["applicationPermissions"] = new JsonArray("UserAuthMethod-Phone.ReadWrite.All", "User.Read.All"),
+                        ["secrets"] = new JsonArray(new JsonObject { ["value"] = PhoneWriteSecret }),
                     },
                     new JsonObject
                     {
@@ -303,6 +311,27 @@ public sealed class PhoneChangeTests : IClassFixture<PhoneChangeFixture>
     }
 
     [Fact]
+    public async Task SetNeverOverwritesANumberGraphShowsMasked()
+    {
+        await _f.SeedAsync();
+        string token = await _f.Emulator.Control.MintTokenAsync(new
+        {
+            tenant = PhoneChangeFixture.Tenant, clientId = ModuleFixture.ClientId, userPrincipalName = "mob@contoso.com",
+            scopes = new[] { "UserAuthenticationMethod.ReadWrite.All", "User.Read.All" }, wids = new[] { "Authentication Administrator" },
+        });
+        using var ps = new PowerShellHarness();
+        var r = ps.Run("$t = [System.Net.NetworkCredential]::new('', $args[0]).SecurePassword\n" +
+                       $"Connect-MfaGraph -AccessToken $t -GraphEndpoint '{_f.Endpoint}'\n" +
+                       "Set-MfaPhone -UserId full@contoso.com -PhoneNumber '+1 2065550111'", token);
+        Assert.Null(r.Terminating);
+        var error = Assert.Single(r.Errors);
+        Assert.StartsWith("PhoneNumberMasked,", error.FullyQualifiedErrorId);
+        Assert.Contains("app-only", error.Exception.Message);
+        Assert.Equal("+1 2065550102", (await _f.NumbersAsync("full@contoso.com"))["mobile"]);
+        Assert.Equal(0, await _f.WritesAsync("full@contoso.com"));
+    }
+
+    [Fact]
     public async Task SetUsesTheSessionItIsGiven()
     {
         await _f.SeedAsync();
@@ -370,6 +399,22 @@ public sealed class PhoneChangeTests : IClassFixture<PhoneChangeFixture>
         Assert.Contains("default", error.Exception.Message);
         Assert.True((await _f.NumbersAsync("deflt@contoso.com")).ContainsKey("office"));
         Assert.Equal(0, await _f.WritesAsync("deflt@contoso.com"));  // no DELETE was tried
+    }
+
+    [Fact]
+    public async Task RemoveDeletesNothingWhenTheDefaultMethodCannotBeRead()
+    {
+        await _f.SeedAsync();
+        using var ps = new PowerShellHarness();
+        // The phone-only permission does not cover signInPreferences (the default MFA method).
+        var r = ps.Run(_f.Connect(PhoneChangeFixture.PhoneWriteApp, PhoneChangeFixture.PhoneWriteSecret) +
+                       "Remove-MfaPhone -UserId full@contoso.com -PhoneType office -Confirm:$false");
+        Assert.Null(r.Terminating);
+        var error = Assert.Single(r.Errors);
+        Assert.StartsWith("PermissionDenied,", error.FullyQualifiedErrorId);
+        Assert.Contains("default MFA method could not be read", error.Exception.Message);
+        Assert.True((await _f.NumbersAsync("full@contoso.com")).ContainsKey("office"));
+        Assert.Equal(0, await _f.WritesAsync("full@contoso.com"));
     }
 
     [Fact]
