@@ -20,6 +20,11 @@
         'Test-MfaSmsSignature'
         'Sync-MfaPhone'
         'Compare-MfaPhone'
+        'Set-MfaPhone'
+        'Remove-MfaPhone'
+        'Enable-MfaSmsSignIn'
+        'Disable-MfaSmsSignIn'
+        'Test-MfaPhoneSetup'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

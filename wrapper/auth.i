@@ -32,6 +32,11 @@
 %extend mfaphone::ContextInfo {
     std::vector<std::string> scopesCopy() const { return $self->scopes; }
 }
+%ignore mfaphone::ContextInfo::directoryRoles;
+%rename(DirectoryRoles) mfaphone::ContextInfo::directoryRolesCopy;
+%extend mfaphone::ContextInfo {
+    std::vector<std::string> directoryRolesCopy() const { return $self->directoryRoles; }
+}
 %rename(Account) mfaphone::ContextInfo::account;
 %rename(Delegated) mfaphone::ContextInfo::delegated;
 %rename(NumbersMasked) mfaphone::ContextInfo::numbersMasked;

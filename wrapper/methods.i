@@ -19,6 +19,9 @@
 %unignore mfaphone::PhoneMethodsResult::PhoneMethodsResult;
 %unignore mfaphone::PhoneMethodsResult::~PhoneMethodsResult;
 %rename(User) mfaphone::PhoneMethodsResult::user;
+%rename(UserId) mfaphone::PhoneMethodsResult::userId;
+%rename(UserPrincipalName) mfaphone::PhoneMethodsResult::userPrincipalName;
+%rename(UserRead) mfaphone::PhoneMethodsResult::userRead;
 // Read as a copy (Methods()), never as a view into the struct that the next event overwrites.
 %ignore mfaphone::PhoneMethodsResult::methods;
 %rename(Methods) mfaphone::PhoneMethodsResult::methodsCopy;
@@ -30,6 +33,7 @@
 %unignore mfaphone::ReadOptions::ReadOptions;
 %unignore mfaphone::ReadOptions::~ReadOptions;
 %rename(MaxConcurrency) mfaphone::ReadOptions::maxConcurrency;
+%rename(ReadUsers) mfaphone::ReadOptions::readUsers;
 
 %unignore mfaphone::PhoneMethodsOperation;
 %unignore mfaphone::PhoneMethodsOperation::~PhoneMethodsOperation;

@@ -28,6 +28,7 @@
 %rename(ConfirmChanges) mfaphone::SyncOptions::confirmChanges;
 %rename(AllUsers) mfaphone::SyncOptions::allUsers;
 %rename(Filter) mfaphone::SyncOptions::filter;
+%rename(KeepNumbers) mfaphone::SyncOptions::keepNumbers;
 
 %unignore mfaphone::SyncInput;
 %unignore mfaphone::SyncInput::SyncInput;
@@ -57,6 +58,7 @@
 %rename(Before) mfaphone::SyncChange::before;
 %rename(After) mfaphone::SyncChange::after;
 %rename(Reason) mfaphone::SyncChange::reason;
+%rename(ReasonCode) mfaphone::SyncChange::reasonCode;
 %rename(Warning) mfaphone::SyncChange::warning;
 %rename(SmsSignIn) mfaphone::SyncChange::smsSignIn;
 %rename(Writes) mfaphone::SyncChange::writes;

@@ -42,6 +42,10 @@ namespace MfaPhone.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 8;
 
+        /// <summary>Also write one row (with no phone type or number) for a user who has none of the phone methods asked for.</summary>
+        [Parameter]
+        public SwitchParameter IncludeEmpty { get; set; }
+
         #endregion
 
         #region Overrides
@@ -52,7 +56,7 @@ namespace MfaPhone.Commands
             _wanted = PhoneType == null ? null : new HashSet<string>(PhoneType, StringComparer.OrdinalIgnoreCase);
             Session session = NativeSession;
             session.SetLogLevel(EventPump.LogLevelFor(this));
-            using (var options = new ReadOptions { MaxConcurrency = ThrottleLimit })
+            using (var options = new ReadOptions { MaxConcurrency = ThrottleLimit, ReadUsers = true })
             {
                 _operation = Call(s => s.ReadPhoneMethods(options));
             }
@@ -104,6 +108,11 @@ namespace MfaPhone.Commands
         private void OnResult(Event ev, BulkPipeline<string>.Slot slot)
         {
             string user = (string)slot.Target;
+            // The object id and UPN as Graph has them; when the user could not be read (no
+            // user-read permission), what the input gives.
+            bool given = Guid.TryParse(user, out Guid guid);
+            string userId = _result.UserRead ? _result.UserId : given ? guid.ToString("D") : user;
+            string upn = _result.UserRead ? _result.UserPrincipalName : given ? "" : user;
             int count = 0;
             using (PhoneMethodVector methods = _result.Methods())
             {
@@ -115,7 +124,8 @@ namespace MfaPhone.Commands
                         count++;
                         slot.Add(new MfaPhoneMethod
                         {
-                            UserId = user,
+                            UserId = userId,
+                            UserPrincipalName = upn,
                             PhoneType = pm.PhoneType,
                             PhoneNumber = pm.PhoneNumber,
                             SmsSignInState = pm.SmsSignInState,
@@ -124,7 +134,9 @@ namespace MfaPhone.Commands
                     }
                 }
             }
-            if (count == 0) WriteVerbose($"{user}: no phone methods.");
+            if (count > 0) return;
+            WriteVerbose($"{user}: no phone methods{(_wanted != null ? " of the types asked for" : "")}.");
+            if (IncludeEmpty) slot.Add(new MfaPhoneMethod { UserId = userId, UserPrincipalName = upn });
         }
 
         #endregion

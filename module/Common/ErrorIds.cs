@@ -31,6 +31,14 @@ namespace MfaPhone.Commands
         public const string InvalidTwilioSignature = "InvalidTwilioSignature";
         public const string InvalidSmsWebhook = "InvalidSmsWebhook";
         public const string SmsDeliveryFailed = "SmsDeliveryFailed";
+        public const string InvalidPhoneNumber = "InvalidPhoneNumber";
+        public const string PhoneNumberMasked = "PhoneNumberMasked";
+        public const string AlternateMobileNeedsMobile = "AlternateMobileNeedsMobile";
+        public const string DefaultMethodNotRemovable = "DefaultMethodNotRemovable";
+        public const string MobileNeededByAlternateMobile = "MobileNeededByAlternateMobile";
+        public const string NoMobileNumber = "NoMobileNumber";
+        public const string SmsSignInNotAvailable = "SmsSignInNotAvailable";
+        public const string PhoneChangeRefused = "PhoneChangeRefused";
 
         /// <summary>The id for a failed Graph request, from its status and Graph error code.</summary>
         public static string ForRequest(int status, string code)

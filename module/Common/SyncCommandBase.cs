@@ -202,7 +202,8 @@ namespace MfaPhone.Commands
             {
                 if (input != null && !(input is string) && !(input is PSObject p && p.BaseObject is string))
                 {
-                    string id = Text(UserInput.Property(input, "Id")) ?? Text(UserInput.Property(input, "ObjectId"));
+                    // UserId first: Get-MfaPhone's objects carry the phone method's id as Id.
+                    string id = Text(UserInput.Property(input, "UserId")) ?? Text(UserInput.Property(input, "Id")) ?? Text(UserInput.Property(input, "ObjectId"));
                     if (Guid.TryParse(id, out Guid guid)) item.UserId = guid.ToString("D");
                     string upn = Text(UserInput.Property(input, "UserPrincipalName"));
                     if (!string.IsNullOrWhiteSpace(upn)) item.UserPrincipalName = upn.Trim();

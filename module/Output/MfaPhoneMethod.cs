@@ -7,9 +7,11 @@ namespace MfaPhone
 
         public MfaPhoneMethod() : base(PSTypeName) { }
 
-        /// <summary>The user as it was given (object id or user principal name).</summary>
+        /// <summary>The user's object id (the user as given when the user could not be read).</summary>
         public string UserId { get; set; }
-        /// <summary>mobile, alternateMobile or office.</summary>
+        /// <summary>The user's principal name (the user as given when the user could not be read and was not given by object id).</summary>
+        public string UserPrincipalName { get; set; }
+        /// <summary>mobile, alternateMobile or office; empty in the row -IncludeEmpty writes for a user with no phone method.</summary>
         public string PhoneType { get; set; }
         /// <summary>The number in Graph's format, e.g. "+46 701234567". Masked when Graph masks it.</summary>
         public string PhoneNumber { get; set; }
@@ -18,7 +20,7 @@ namespace MfaPhone
         /// <summary>The method id (fixed per phone type).</summary>
         public string Id { get; set; }
 
-        public override string ToString() => $"{UserId} {PhoneType} {PhoneNumber}";
+        public override string ToString() => $"{(string.IsNullOrEmpty(UserPrincipalName) ? UserId : UserPrincipalName)} {PhoneType} {PhoneNumber}";
     }
 
     /// <summary>The sign-in state of the current runspace (PSTypeName MfaPhone.GraphContext).</summary>

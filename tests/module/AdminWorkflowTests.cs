@@ -33,7 +33,7 @@ public sealed class AdminWorkflowTests
                 new Dictionary<string, string> { ["COLUMNS"] = "80" }, workingDirectory: dir);
 
             var lines = r.StdOut.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
-            Assert.Equal(new[] { "UserId", "PhoneType", "PhoneNumber", "SmsSignInState" },
+            Assert.Equal(new[] { "UserPrincipalName", "PhoneType", "PhoneNumber", "SmsSignInState" },
                 lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             // In CSV order; a UPN longer than its column continues on the next line.
             Assert.Matches(@"(?m)^zoë\.ångström@contoso\.co\s+mobile\s+\+46 701234567\s+\w+\n^m\n" +

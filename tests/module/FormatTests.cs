@@ -16,8 +16,8 @@ public sealed class FormatTests
     private const string PhoneMethods = """
         Import-Module MfaPhone
         $methods = @(
-            [MfaPhone.MfaPhoneMethod]@{ UserId = 'ZOE'; PhoneType = 'alternateMobile'; PhoneNumber = '+1 4255550123x4242'; SmsSignInState = 'phoneNumberNotUnique'; Id = 'b6332ec1-7057-4abe-9331-3d72feddfe41' }
-            [MfaPhone.MfaPhoneMethod]@{ UserId = 'adele.vance@contoso.com'; PhoneType = 'mobile'; PhoneNumber = '+46 701234567'; SmsSignInState = 'notAllowedByPolicy'; Id = '3179e48a-750b-4051-897c-87b9720928f7' }
+            [MfaPhone.MfaPhoneMethod]@{ UserPrincipalName = 'ZOE'; UserId = '1c2d3e4f-5061-4728-93a4-b5c6d7e8f90a'; PhoneType = 'alternateMobile'; PhoneNumber = '+1 4255550123x4242'; SmsSignInState = 'phoneNumberNotUnique'; Id = 'b6332ec1-7057-4abe-9331-3d72feddfe41' }
+            [MfaPhone.MfaPhoneMethod]@{ UserPrincipalName = 'adele.vance@contoso.com'; UserId = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9'; PhoneType = 'mobile'; PhoneNumber = '+46 701234567'; SmsSignInState = 'notAllowedByPolicy'; Id = '3179e48a-750b-4051-897c-87b9720928f7' }
         )
 
         """;
@@ -64,7 +64,7 @@ public sealed class FormatTests
         string[] parts = r.StdOut.Split("=== Format-Table");
         foreach (string part in parts)
         {
-            AssertColumns(part, "UserId", "PhoneType", "PhoneNumber", "SmsSignInState");
+            AssertColumns(part, "UserPrincipalName", "PhoneType", "PhoneNumber", "SmsSignInState");
             AssertFits(part);
             Assert.Contains("phoneNumberNotUnique", part);
             Assert.Contains("+1 4255550123x4242", part);
@@ -83,7 +83,7 @@ public sealed class FormatTests
 
         Assert.True(r.ExitCode == 0, r.ToString());
         AssertFits(r.StdOut);
-        foreach (string label in new[] { "UserId", "PhoneType", "PhoneNumber", "SmsSignInState", "Id" })
+        foreach (string label in new[] { "UserPrincipalName", "UserId", "PhoneType", "PhoneNumber", "SmsSignInState", "Id" })
         {
             Assert.Matches($@"(?m)^{label}\s+: \S", r.StdOut);
         }

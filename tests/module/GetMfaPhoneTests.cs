@@ -24,7 +24,8 @@ public sealed class GetMfaPhoneTests
         Assert.Empty(r.Errors);
         Assert.Equal(2, r.Output.Count);
         var mobile = r.Output.Single(o => Prop(o, "PhoneType") == "mobile");
-        Assert.Equal("adele.vance@contoso.com", Prop(mobile, "UserId"));
+        Assert.Equal("adele.vance@contoso.com", Prop(mobile, "UserPrincipalName"));
+        Assert.Equal("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", Prop(mobile, "UserId"));  // read alongside: both ids
         Assert.Equal("+1 2065550101", Prop(mobile, "PhoneNumber"));
         Assert.Equal("3179e48a-750b-4051-897c-87b9720928f7", Prop(mobile, "Id"));
         Assert.False(string.IsNullOrEmpty(Prop(mobile, "SmsSignInState")));
@@ -45,15 +46,17 @@ public sealed class GetMfaPhoneTests
             """);
         Assert.Null(r.Terminating);
         Assert.Empty(r.Errors);
-        var rows = r.Output.Select(o => Prop(o, "UserId") + "|" + Prop(o, "PhoneType") + "|" + Prop(o, "PhoneNumber")).ToArray();
+        var rows = r.Output.Select(o => Prop(o, "UserPrincipalName") + "|" + Prop(o, "PhoneType") + "|" + Prop(o, "PhoneNumber")).ToArray();
         Assert.Equal(new[]
         {
             "zoë.ångström@contoso.com|mobile|+46 701234567",
             "adele.vance@contoso.com|mobile|+1 2065550101",
             "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com|mobile|+44 7700900123",
             "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com|alternateMobile|+44 7700900456",
-            "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9|office|+1 4255550123x42",
+            "adele.vance@contoso.com|office|+1 4255550123x42",
         }, rows);
+        Assert.Equal("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9", Prop(r.Output[4], "UserId"));
+        Assert.Equal("2d3e4f50-6172-4839-a4b5-c6d7e8f90a1b", Prop(r.Output[2], "UserId"));
     }
 
     [Fact]
@@ -79,7 +82,7 @@ public sealed class GetMfaPhoneTests
         Assert.Equal("nobody@contoso.com", error.TargetObject);
         Assert.Contains("Request_ResourceNotFound", error.Exception.Message);
         Assert.Contains("request-id", error.Exception.Message);
-        Assert.Equal(new[] { "adele.vance@contoso.com", "zoë.ångström@contoso.com" }, r.Output.Select(o => Prop(o, "UserId")));
+        Assert.Equal(new[] { "adele.vance@contoso.com", "zoë.ångström@contoso.com" }, r.Output.Select(o => Prop(o, "UserPrincipalName")));
     }
 
     [Fact]
@@ -140,9 +143,9 @@ public sealed class GetMfaPhoneTests
         Assert.DoesNotContain("2065550101", verbose);
     }
 
-    // One token per output item: "O:<UserId>" for a result, "E:<target>" for an error merged in by 2>&1.
+    // One token per output item: "O:<UPN>" for a result, "E:<target>" for an error merged in by 2>&1.
     private static string Token(PSObject o) =>
-        o.BaseObject is ErrorRecord e ? "E:" + e.TargetObject : "O:" + Prop(o, "UserId");
+        o.BaseObject is ErrorRecord e ? "E:" + e.TargetObject : "O:" + Prop(o, "UserPrincipalName");
 
     // Known users (one mobile each) mixed with missing ones (an error each, at their position).
     private static string[] MixedUsers(int count) => Enumerable.Range(0, count).Select(i => (i % 4) switch

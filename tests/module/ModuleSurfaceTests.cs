@@ -32,11 +32,12 @@ public sealed class ModuleSurfaceTests
             Assert.Equal(copy, r.Output[0].BaseObject);
             Assert.Equal(new[]
                 {
-                    "Compare-MfaPhone", "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disconnect-MfaGraph", "Get-MfaGraphContext",
-                    "Get-MfaPhone", "Receive-MfaSms", "Sync-MfaPhone", "Test-MfaSmsSignature",
+                    "Compare-MfaPhone", "Connect-MfaGraph", "ConvertTo-MfaPhoneNumber", "Disable-MfaSmsSignIn", "Disconnect-MfaGraph",
+                    "Enable-MfaSmsSignIn", "Get-MfaGraphContext", "Get-MfaPhone", "Receive-MfaSms", "Remove-MfaPhone", "Set-MfaPhone",
+                    "Sync-MfaPhone", "Test-MfaPhoneSetup", "Test-MfaSmsSignature",
                 },
-                r.Output.Skip(1).Take(9).Select(o => o.BaseObject));
-            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[10].BaseObject);
+                r.Output.Skip(1).Take(14).Select(o => o.BaseObject));
+            Assert.Matches(@"^\d+\.\d+\.\d+$", (string)r.Output[15].BaseObject);
         }
         finally
         {
@@ -58,7 +59,12 @@ public sealed class ModuleSurfaceTests
         new object[] { "Connect-MfaGraph", "AccessToken,AuthorityHost,CaBundle,Certificate,CertificatePassword,CertificatePath,CertificateThumbprint,ClientId,ClientSecret,ClientSecretCredential,Credential,Environment,GraphEndpoint,Identity,ManagedIdentityClientId,ManagedIdentityObjectId,ManagedIdentityResourceId,PassThru,SignatureAlgorithm,TenantId,TimeoutSec,UseDeviceCode" },
         new object[] { "Disconnect-MfaGraph", "Session" },
         new object[] { "Get-MfaGraphContext", "Session" },
-        new object[] { "Get-MfaPhone", "PhoneType,Session,ThrottleLimit,UserId" },
+        new object[] { "Get-MfaPhone", "IncludeEmpty,PhoneType,Session,ThrottleLimit,UserId" },
+        new object[] { "Set-MfaPhone", "DefaultRegion,PassThru,PhoneNumber,PhoneType,Session,UserId" },
+        new object[] { "Remove-MfaPhone", "PassThru,PhoneType,Session,UserId" },
+        new object[] { "Enable-MfaSmsSignIn", "PassThru,PhoneType,Session,UserId" },
+        new object[] { "Disable-MfaSmsSignIn", "PassThru,PhoneType,Session,UserId" },
+        new object[] { "Test-MfaPhoneSetup", "Session,UserId" },
         new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
         new object[] { "Receive-MfaSms", "AccountSid,AuthToken,Body,DedupePath,Headers,Method,Route,ShowCode,TimeoutSec,TwilioEndpoint,Url,WebhookData" },
         new object[] { "Test-MfaSmsSignature", "AuthToken,Body,Signature,Url" },
@@ -105,7 +111,7 @@ public sealed class ModuleSurfaceTests
         using var ps = new PowerShellHarness();
         var r = ps.Run("(Get-Command -Module MfaPhone).ForEach({ $h = Get-Help $_.Name -Full; '{0}|{1}|{2}' -f $_.Name, $h.Synopsis, @($h.Examples.Example).Count })");
         Assert.Null(r.Terminating);
-        Assert.Equal(9, r.Output.Count);
+        Assert.Equal(14, r.Output.Count);
         foreach (var line in r.Output.Select(o => (string)o.BaseObject))
         {
             var parts = line.Split('|');

@@ -60,9 +60,9 @@ public sealed class PipelineTests
         Assert.Equal("+1 2065550101", Convert.ToString(Assert.Single(r.Output).Properties["PhoneNumber"].Value));
         Assert.True(r.Verbose.Count(v => v.Contains("retrying") && v.Contains("HTTP 429")) > 6,
             string.Join("\n", r.Verbose));
-        // The session's limiter paused every request for each Retry-After, whether the 429 answered
-        // a whole request or one item of a $batch.
-        Assert.Contains(r.Verbose, v => v.StartsWith("throttle: ") && v.Contains("every request waits"));
+        // The session's limiter paused every request for each Retry-After (a 429 of a request, or
+        // of an item of a $batch: Get-MfaPhone reads the user and its methods in one batch).
+        Assert.True(r.Verbose.Any(v => v.StartsWith("throttle: ") && v.Contains(": every request waits")), string.Join("\n", r.Verbose));
     }
 
     [Fact]

@@ -791,6 +791,82 @@ TEST_CASE("plan: SMS sign-in is a step on mobile where asked", "[plan][sms]") {
     }
 }
 
+TEST_CASE("plan: keepNumbers plans only SMS sign-in and never touches a number", "[plan][sms][keep]") {
+    UserPhoneState user = userIn();
+    // A desired value is ignored: the numbers are not under change.
+    user.desired = {{PhoneType::Mobile, "070-765 43 21"}};
+    PlanOptions options;
+    options.keepNumbers = true;
+    options.smsSignIn = SmsSignInMode::Enable;
+    SECTION("enable on a mobile that is not enabled") {
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "notEnabled")};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(describe(plan) == "EnableSms mobile");
+        CHECK(plan.changes[0].action == PlanAction::NoChange);
+        CHECK(plan.changes[0].reasonCode == PlanReason::Kept);
+        CHECK(plan.changes[0].after == "+46 701234567");
+        CHECK(plan.changes[0].smsSignIn == SmsSignInMode::Enable);
+    }
+    SECTION("enable when already ready writes nothing") {
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.writes.empty());
+        CHECK(plan.changes[0].action == PlanAction::NoChange);
+        CHECK(plan.changes[0].reason.find("already enabled") != std::string::npos);
+    }
+    SECTION("enable without a mobile is a Skip, not a silent no-op") {
+        user.current = {method(PhoneType::Office, "+46 812345678")};
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.writes.empty());
+        CHECK(plan.changes[0].action == PlanAction::Skip);
+        CHECK(plan.changes[0].reasonCode == PlanReason::NoMobile);
+    }
+    for (const char* blocked : {"notAllowedByPolicy", "notSupported", "phoneNumberNotUnique"}) {
+        SECTION(std::string("enable where the user cannot have it is a Skip: ") + blocked) {
+            user.current = {method(PhoneType::Mobile, "+46 701234567", blocked)};
+            const Plan plan = planPhoneChanges(user, options);
+            CHECK(plan.writes.empty());
+            CHECK(plan.changes[0].action == PlanAction::Skip);
+            CHECK(plan.changes[0].reasonCode == PlanReason::SmsSignInNotPossible);
+            CHECK(plan.changes[0].warning.empty());
+        }
+    }
+    SECTION("disable on a ready mobile; nothing when it is not enabled or there is none") {
+        options.smsSignIn = SmsSignInMode::Disable;
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        CHECK(describe(planPhoneChanges(user, options)) == "DisableSms mobile");
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "notEnabled")};
+        Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.writes.empty());
+        CHECK(plan.changes[0].action == PlanAction::NoChange);
+        user.current.clear();
+        plan = planPhoneChanges(user, options);
+        CHECK(plan.writes.empty());
+        CHECK(plan.changes[0].action == PlanAction::NoChange);
+        CHECK(plan.changes[0].reasonCode == PlanReason::NothingToSet);
+    }
+    SECTION("removal is never planned, whatever the options say") {
+        options.removeWhenSourceEmpty = true;
+        user.desired = {{PhoneType::Mobile, ""}};
+        user.current = {method(PhoneType::Mobile, "+46 701234567", "ready")};
+        options.smsSignIn = SmsSignInMode::Keep;
+        const Plan plan = planPhoneChanges(user, options);
+        CHECK(plan.writes.empty());
+        CHECK_FALSE(plan.needsDefaultMethod);
+    }
+}
+
+TEST_CASE("plan: reason names are stable", "[plan]") {
+    CHECK(planReasonName(PlanReason::InSync) == "InSync");
+    CHECK(planReasonName(PlanReason::SourceEmpty) == "SourceEmpty");
+    CHECK(planReasonName(PlanReason::DefaultMethod) == "DefaultMethod");
+    CHECK(planReasonName(PlanReason::MobileNeededByAlternate) == "MobileNeededByAlternate");
+    CHECK(planReasonName(PlanReason::InvalidSource) == "InvalidSource");
+    CHECK(planReasonName(PlanReason::NoMobile) == "NoMobile");
+    CHECK(planReasonName(PlanReason::SmsSignInNotPossible) == "SmsSignInNotPossible");
+    CHECK(planReasonName(PlanReason::Kept) == "Kept");
+}
+
 TEST_CASE("plan: a fixed-line number set as mobile carries a warning", "[plan]") {
     UserPhoneState user = userIn();
     user.desired = {{PhoneType::Mobile, "08-123 456 78"}, {PhoneType::Office, "08-123 456 78"}};

@@ -352,3 +352,46 @@ TEST_CASE("a decision declines or applies each change before anything is written
     CHECK(rig.graph->get("f@contoso.com").methods.empty());
     CHECK(rig.graph->applied == 1);
 }
+
+TEST_CASE("keepNumbers: only SMS sign-in is written; the number and a source value are left alone",
+          "[sync][keep]") {
+    Rig rig;
+    rig.graph->add({"77777777-7777-4777-8777-777777777777",
+                    "g@contoso.com",
+                    "+1 206 555 0199",  // a different source number: ignored
+                    {{"mobile", "+1 2065550107"}}});
+    rig.graph->add({"88888888-8888-4888-8888-888888888888", "h@contoso.com", "", {}});
+    SyncOptions options;
+    options.keepNumbers = true;
+    options.smsSignIn = "Enable";
+    auto sync = rig.start(options);
+    auto results = Rig::run(*sync, {"g@contoso.com", "h@contoso.com"});
+    REQUIRE(results.size() == 2);
+    std::map<std::string, SyncChange> byUser;
+    for (const auto& r : results) byUser[r.userPrincipalName] = r.changes.at(0);
+    const SyncChange& g = byUser["g@contoso.com"];
+    CHECK(g.action == "NoChange");
+    CHECK(g.status == "Succeeded");
+    CHECK(g.smsSignIn == "Enable");
+    CHECK(g.reasonCode == "Kept");
+    CHECK_THAT(g.reason, Catch::EndsWith("SMS sign-in is enabled."));
+    const SyncChange& h = byUser["h@contoso.com"];
+    CHECK(h.action == "Skip");
+    CHECK(h.status == "Skipped");
+    CHECK(h.reasonCode == "NoMobile");
+    CHECK(rig.graph->get("g@contoso.com").methods["mobile"] == "+1 2065550107");
+    CHECK(rig.graph->received == 1);  // the one enableSmsSignIn
+}
+
+TEST_CASE("each change carries its plan's reason code", "[sync]") {
+    Rig rig;
+    rig.graph->add({"99999999-9999-4999-8999-999999999999", "i@contoso.com", "+1 206 555 0109", {}});
+    rig.graph->add({"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "j@contoso.com", "not a number", {}});
+    auto sync = rig.start(SyncOptions{});
+    auto results = Rig::run(*sync, {"i@contoso.com", "j@contoso.com"});
+    REQUIRE(results.size() == 2);
+    std::map<std::string, std::string> codes;
+    for (const auto& r : results) codes[r.userPrincipalName] = r.changes.at(0).reasonCode;
+    CHECK(codes["i@contoso.com"] == "NotSet");
+    CHECK(codes["j@contoso.com"] == "InvalidSource");
+}

@@ -22,11 +22,20 @@ struct PhoneMethod {
 // The phone methods of one user (a Result event of a PhoneMethodsOperation).
 struct PhoneMethodsResult {
     std::string user;  // the user as it was submitted
+    // With ReadOptions::readUsers: the user's object id and user principal name as Graph has
+    // them. Empty when they were not read (then userRead is false).
+    std::string userId;
+    std::string userPrincipalName;
+    bool userRead = false;
     std::vector<PhoneMethod> methods;
 };
 
 struct ReadOptions {
     int maxConcurrency = 8;  // $batch requests in flight for this operation at most
+    // Also read each user's object id and user principal name (GET /users/{u}?$select=id,
+    // userPrincipalName, in the same $batch). Reading users needs a user-read permission: once
+    // Graph refuses one (403), the operation reads no more users and reports only the methods.
+    bool readUsers = false;
 };
 
 class PhoneMethodsReader;

@@ -62,7 +62,10 @@ struct ContextInfo {
     long long tokenExpiresOn = 0;     // unix seconds
     std::vector<std::string> roles;   // application permissions (roles claim)
     std::vector<std::string> scopes;  // delegated permissions (scp claim)
-    std::string account;              // the signed-in user (delegated) or the app/identity's object id
+    // Directory role template ids of a delegated token (wids claim), e.g. Authentication
+    // Administrator c4e39bd9-1100-46d3-8c65-fb160da0071f.
+    std::vector<std::string> directoryRoles;
+    std::string account;  // the signed-in user (delegated) or the app/identity's object id
     bool delegated = false;
     bool numbersMasked = false;    // Graph masks phone numbers for this caller
     bool phonePermission = false;  // the token carries a phone-method permission

@@ -33,6 +33,10 @@ struct SyncOptions {
     // matching `filter` (an OData $filter on users; sent as an advanced query).
     bool allUsers = false;
     std::string filter;
+    // The numbers are not under change (the inputs' values are ignored): only SMS sign-in is set
+    // as smsSignIn says, on the mobile number the user has. A user without a mobile number, or
+    // one SMS sign-in cannot be enabled for, gets a Skip change.
+    bool keepNumbers = false;
 };
 
 // One user to sync, as the caller has it.
@@ -57,9 +61,14 @@ struct SyncChange {
     std::string action;     // Add, Update, Remove, NoChange, Skip
     // Succeeded, Failed, Skipped or WhatIf; empty in a Decision event (not decided yet).
     std::string status;
-    std::string before;     // the number before, as Graph returned it (possibly masked); empty when none
-    std::string after;      // the number after (for a failed change: what it was to be)
-    std::string reason;     // what and why, in words; never a whole number
+    std::string before;  // the number before, as Graph returned it (possibly masked); empty when none
+    std::string after;   // the number after (for a failed change: what it was to be)
+    std::string reason;  // what and why, in words; never a whole number
+    // Why, as a stable name (InSync, NothingToSet, SourceEmptyKept, OnlySetWhenEmpty, Kept,
+    // NotSet, Differs, SourceEmpty, InvalidSource, CurrentMasked, AlternateNeedsMobile,
+    // MobileNeededByAlternate, DefaultMethod, NoMobile, SmsSignInNotPossible); empty for a user
+    // that could not be read.
+    std::string reasonCode;
     std::string warning;    // advice that did not stop the change (empty when none)
     std::string smsSignIn;  // mobile: Enable or Disable when the change also sets SMS sign-in; else empty
     bool writes = false;    // applying the change writes to Graph (ShouldProcess is asked for it)

@@ -131,6 +131,7 @@ std::shared_ptr<Operation> Session::connect(const ConnectOptions& options,
             std::chrono::duration_cast<std::chrono::seconds>(tokens->expiresOn().time_since_epoch()).count();
         info.roles = claims.roles;
         info.scopes = claims.scopes;
+        info.directoryRoles = claims.wids;
         info.delegated = claims.delegated();
         info.account = info.delegated ? claims.userPrincipalName : claims.objectId;
         info.numbersMasked = tokenSeesMaskedNumbers(claims);

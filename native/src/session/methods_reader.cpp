@@ -30,10 +30,12 @@ std::string describePhoneMethods(const std::string& user, const std::vector<Phon
     return line;
 }
 
-PhoneMethodsReader::PhoneMethodsReader(std::shared_ptr<OperationState> op, std::shared_ptr<BatchPump> pump)
+PhoneMethodsReader::PhoneMethodsReader(std::shared_ptr<OperationState> op, std::shared_ptr<BatchPump> pump,
+                                       bool readUsers)
     : m_op(std::move(op)),
       m_pump(std::move(pump)),
-      m_input(static_cast<std::size_t>(m_op->limits().inputCapacity)) {}
+      m_input(static_cast<std::size_t>(m_op->limits().inputCapacity)),
+      m_readUsers(readUsers) {}
 
 void PhoneMethodsReader::start() {
     std::weak_ptr<PhoneMethodsReader> weak = weak_from_this();
@@ -82,21 +84,59 @@ void PhoneMethodsReader::admit() {
         group.requests.push_back(std::move(request));
         group.retry = true;
         std::weak_ptr<PhoneMethodsReader> weak = weak_from_this();
-        group.done = [weak, item](std::vector<BatchResponse>& responses) {
-            if (auto self = weak.lock()) self->finishItem(item, responses.at(0));
+        if (!m_readUsers || m_usersDenied) {
+            group.done = [weak, item](std::vector<BatchResponse>& responses) {
+                if (auto self = weak.lock()) self->finishItem(item, responses.at(0));
+            };
+            m_pump->add(std::move(group));
+            continue;
+        }
+        // The user's id and UPN travel in the same $batch as a group of their own (each group
+        // of one GET is retried on its own).
+        auto pair = std::make_shared<Pair>();
+        auto arrive = [weak, item, pair](BatchResponse& response, bool isUser) {
+            bool last;
+            {
+                std::lock_guard<std::mutex> lock(pair->mutex);
+                (isUser ? pair->user : pair->methods) = std::move(response);
+                last = --pair->left == 0;
+            }
+            if (!last) return;
+            if (auto self = weak.lock()) self->finishItem(item, pair->methods, &pair->user);
         };
-        m_pump->add(std::move(group));
+        group.done = [arrive](std::vector<BatchResponse>& responses) { arrive(responses.at(0), false); };
+        BatchGroup userGroup;
+        BatchRequest userRequest;
+        userRequest.url = "/" + userPathSegment(item.user) + "?$select=id,userPrincipalName";
+        userGroup.requests.push_back(std::move(userRequest));
+        userGroup.retry = true;
+        userGroup.done = [arrive](std::vector<BatchResponse>& responses) { arrive(responses.at(0), true); };
+        m_pump->add(std::move(group));  // the methods first: they are what the caller asked for
+        m_pump->add(std::move(userGroup));
     }
     int peak = static_cast<int>(m_input.peak());
     if (peak > m_op->counters().inputPeak) m_op->counters().inputPeak = peak;
 }
 
-void PhoneMethodsReader::finishItem(const Item& item, const BatchResponse& response) {
+void PhoneMethodsReader::finishItem(const Item& item, const BatchResponse& response,
+                                    const BatchResponse* user) {
     std::exception_ptr failure = response.failure();
     if (!failure) {
         try {
             auto result = std::make_shared<PhoneMethodsResult>();
             result->user = item.user;
+            if (user && user->status >= 200 && user->status < 300) {
+                Json json = Json::parse(user->body, nullptr, false);
+                if (json.is_object()) {
+                    result->userId = jsonString(json, "id");
+                    result->userPrincipalName = jsonString(json, "userPrincipalName");
+                    result->userRead = !result->userId.empty();
+                }
+            } else if (user && user->status == 403 && !m_usersDenied.exchange(true)) {
+                m_op->logger().log(LogLevel::Verbose, "graph",
+                                   "reading users was refused (403: no user-read permission such as "
+                                   "User.Read.All); phone methods are reported without the users' ids");
+            }
             result->methods =
                 parsePhoneMethods(response.body, response.status, response.header("request-id"));
             if (m_op->logger().enabled(LogLevel::Verbose))

@@ -19,7 +19,8 @@ std::string describePhoneMethods(const std::string& user, const std::vector<Phon
 
 class PhoneMethodsReader : public std::enable_shared_from_this<PhoneMethodsReader> {
 public:
-    PhoneMethodsReader(std::shared_ptr<OperationState> op, std::shared_ptr<BatchPump> pump);
+    PhoneMethodsReader(std::shared_ptr<OperationState> op, std::shared_ptr<BatchPump> pump,
+                       bool readUsers = false);
     // Wires the input and slot callbacks (after construction: they hold weak references).
     void start();
     bool submit(const std::string& user, int timeoutMs);
@@ -31,8 +32,15 @@ private:
         std::string user;
         std::string url;  // the user's phoneMethods, relative to the API version
     };
+    // An item whose user is read too: both answers, whichever comes last finishes the item.
+    struct Pair {
+        std::mutex mutex;
+        int left = 2;
+        BatchResponse methods;
+        BatchResponse user;
+    };
     void admit();
-    void finishItem(const Item& item, const BatchResponse& response);
+    void finishItem(const Item& item, const BatchResponse& response, const BatchResponse* user = nullptr);
     void checkDone();
 
     std::shared_ptr<OperationState> m_op;
@@ -42,6 +50,8 @@ private:
     std::mutex m_admitMutex;
     std::atomic<long long> m_inWork{0};
     std::atomic<bool> m_done{false};
+    bool m_readUsers = false;
+    std::atomic<bool> m_usersDenied{false};  // Graph refused a user read (403): no more are sent
     Context::Registration m_cancelRegistration;
 };
 

@@ -35,7 +35,7 @@ std::shared_ptr<PhoneMethodsOperation> Session::readPhoneMethods(const ReadOptio
     pumpOptions.maxConcurrency = std::max(1, options.maxConcurrency);
     auto pump =
         std::make_shared<BatchPump>(engine.batch, engine.executor, engine.limiter, state, pumpOptions);
-    auto reader = std::make_shared<PhoneMethodsReader>(state, pump);
+    auto reader = std::make_shared<PhoneMethodsReader>(state, pump, options.readUsers);
     reader->start();
     return std::make_shared<PhoneMethodsOperation>(state, reader);
 }

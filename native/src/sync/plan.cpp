@@ -104,6 +104,42 @@ std::string planActionName(PlanAction action) {
     return "NoChange";
 }
 
+std::string planReasonName(PlanReason reason) {
+    switch (reason) {
+        case PlanReason::InSync:
+            return "InSync";
+        case PlanReason::NothingToSet:
+            return "NothingToSet";
+        case PlanReason::SourceEmptyKept:
+            return "SourceEmptyKept";
+        case PlanReason::OnlySetWhenEmpty:
+            return "OnlySetWhenEmpty";
+        case PlanReason::Kept:
+            return "Kept";
+        case PlanReason::NotSet:
+            return "NotSet";
+        case PlanReason::Differs:
+            return "Differs";
+        case PlanReason::SourceEmpty:
+            return "SourceEmpty";
+        case PlanReason::InvalidSource:
+            return "InvalidSource";
+        case PlanReason::CurrentMasked:
+            return "CurrentMasked";
+        case PlanReason::AlternateNeedsMobile:
+            return "AlternateNeedsMobile";
+        case PlanReason::MobileNeededByAlternate:
+            return "MobileNeededByAlternate";
+        case PlanReason::DefaultMethod:
+            return "DefaultMethod";
+        case PlanReason::NoMobile:
+            return "NoMobile";
+        case PlanReason::SmsSignInNotPossible:
+            return "SmsSignInNotPossible";
+    }
+    return "InSync";
+}
+
 void validatePlanOptions(const PlanOptions& options) {
     if (options.managed.empty()) {
         throw InvalidInputError(
@@ -166,7 +202,14 @@ Plan planPhoneChanges(const UserPhoneState& user, const PlanOptions& options) {
         change.after = change.before;
         const std::string what = typeWords(type);
 
-        if (blank(change.source)) {
+        if (options.keepNumbers) {
+            change.source.clear();
+            if (cur) {
+                set(change, PlanAction::NoChange, PlanReason::Kept, "The " + what + " stays as it is.");
+            } else {
+                set(change, PlanAction::NoChange, PlanReason::NothingToSet, "No " + what + " is set.");
+            }
+        } else if (blank(change.source)) {
             if (!cur) {
                 set(change, PlanAction::NoChange, PlanReason::NothingToSet,
                     "The source has no number and no " + what + " is set.");
@@ -273,7 +316,37 @@ Plan planPhoneChanges(const UserPhoneState& user, const PlanOptions& options) {
     }
 
     // 5. SMS sign-in on the mobile number.
-    if (mobile && options.smsSignIn != SmsSignInMode::Keep) {
+    if (mobile && options.smsSignIn != SmsSignInMode::Keep && options.keepNumbers) {
+        // Only SMS sign-in is asked for: what cannot be done is a Skip, not a warning.
+        const PhoneMethod* cur = current[slot(PhoneType::Mobile)];
+        const std::string state = cur ? cur->smsSignInState : std::string();
+        if (options.smsSignIn == SmsSignInMode::Enable) {
+            if (!cur) {
+                set(*mobile, PlanAction::Skip, PlanReason::NoMobile,
+                    "The user has no mobile number, so SMS sign-in cannot be enabled. Set a mobile number "
+                    "first.");
+            } else if (state == "notSupported" || state == "notAllowedByPolicy") {
+                set(*mobile, PlanAction::Skip, PlanReason::SmsSignInNotPossible,
+                    "SMS sign-in cannot be enabled for this user (" + state +
+                        "): the SMS sign-in policy (authentication methods policy, Text message) does not "
+                        "include them.");
+            } else if (state == "phoneNumberNotUnique") {
+                set(*mobile, PlanAction::Skip, PlanReason::SmsSignInNotPossible,
+                    "SMS sign-in cannot be enabled: another user holds this mobile number for SMS sign-in.");
+            } else if (state == "ready") {
+                mobile->reason = "SMS sign-in is already enabled on the mobile number.";
+            } else {
+                mobile->smsSignIn = SmsSignInMode::Enable;  // the engine adds the outcome to the reason
+            }
+        } else if (!cur) {
+            mobile->reason = "The user has no mobile number, so SMS sign-in is off.";
+        } else if (state == "ready") {
+            mobile->smsSignIn = SmsSignInMode::Disable;
+        } else {
+            mobile->reason = "SMS sign-in is not enabled on the mobile number (" +
+                             (state.empty() ? std::string("state unknown") : state) + ").";
+        }
+    } else if (mobile && options.smsSignIn != SmsSignInMode::Keep) {
         const PhoneMethod* cur = current[slot(PhoneType::Mobile)];
         const std::string state = cur ? cur->smsSignInState : std::string();
         const bool enable = options.smsSignIn == SmsSignInMode::Enable;

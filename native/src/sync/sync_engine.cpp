@@ -185,6 +185,7 @@ PlanOptions syncPlanOptions(const SyncOptions& options, std::vector<SourceProper
         throw InvalidInputError("'" + options.smsSignIn +
                                 "' is not an SMS sign-in choice. Use Enable, Disable or Keep.");
     plan.defaultRegion = options.defaultRegion;
+    plan.keepNumbers = options.keepNumbers;
     validatePlanOptions(plan);
     if (options.maxConcurrency < 1) throw InvalidInputError("The concurrency must be at least 1.");
     return plan;
@@ -569,6 +570,7 @@ void SyncEngine::plan(const UserPtr& user) {
             change.out.before = pc.before;
             change.out.after = pc.after;
             change.out.reason = pc.reason;
+            change.out.reasonCode = planReasonName(pc.reasonCode);
             change.out.warning = pc.warning;
             change.out.smsSignIn = smsSignInName(pc.smsSignIn);
             for (const auto& w : p.writes)

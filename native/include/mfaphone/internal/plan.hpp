@@ -47,6 +47,7 @@ enum class PlanReason {
     NothingToSet = 1,      // no number in the source and none set
     SourceEmptyKept = 2,   // no number in the source; the set one stays (removal not enabled)
     OnlySetWhenEmpty = 3,  // a number is set and only empty types are filled
+    Kept = 4,              // numbers are not under change (PlanOptions::keepNumbers): the number stays
     // Add / Update / Remove
     NotSet = 10,       // Add: none set
     Differs = 11,      // Update: the set number differs
@@ -57,7 +58,12 @@ enum class PlanReason {
     AlternateNeedsMobile = 22,     // alternateMobile without a mobile that exists or is added
     MobileNeededByAlternate = 23,  // mobile cannot go while an alternateMobile stays
     DefaultMethod = 24,            // the method is the user's default MFA method: Graph refuses to delete it
+    NoMobile = 25,  // keepNumbers: SMS sign-in is to be enabled, but the user has no mobile number
+    SmsSignInNotPossible = 26,  // keepNumbers: SMS sign-in cannot be enabled (policy, number held by another)
 };
+
+// The reason's name ("InSync", "NotSet", "DefaultMethod", ...): stable, for callers that branch on it.
+std::string planReasonName(PlanReason reason);
 
 // The Graph calls a plan makes.
 enum class WriteKind {
@@ -87,6 +93,11 @@ struct PlanOptions {
     // Region for national-format source values; wins over the user's usageLocation. Empty: use
     // the usageLocation.
     std::string defaultRegion;
+    // The numbers are not under change: every managed type keeps its number (NoChange, Kept) and
+    // only the SMS sign-in step is planned. Enabling SMS sign-in on a user without a mobile
+    // number, or one the policy or another user's registration excludes, is a Skip
+    // (NoMobile, SmsSignInNotPossible) instead of a warning. Desired values are ignored.
+    bool keepNumbers = false;
 };
 
 // Throws InvalidInputError when the options cannot make a plan: no managed type, a type listed
