@@ -29,7 +29,7 @@
             Tags         = @('MFA', 'EntraID', 'AzureAD', 'MicrosoftGraph', 'Authentication', 'PhoneMethods', 'AzureAutomation', 'Teams', 'Twilio', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/mfaphone/mfaphone'
             LicenseUri   = 'https://github.com/mfaphone/mfaphone/blob/main/LICENSE'
-            ReleaseNotes = '0.1.0: Connect-MfaGraph (client secret, national clouds), Disconnect-MfaGraph, Get-MfaGraphContext, Get-MfaPhone (concurrent reads, pipeline input from strings, CSV rows and directory objects), ConvertTo-MfaPhoneNumber (Graph format, reasons for refused numbers); help and about_MfaPhone; views that fit 80 columns; argument completers. Native engine for linux-x64; win-x64 and osx-arm64 where built.'
+            ReleaseNotes = '0.1.0: Sync-MfaPhone and Compare-MfaPhone (add, update and remove MFA phone methods from a directory attribute or the piped objects, for a pipeline, a filter, the whole tenant or only the users changed since the last run with -Delta/-DeltaLink, through $batch at Graph''s throttle limit); the classic webhook runbook contract (Sync-MfaPhone -WebhookData -Handshake; a refused request or a failed user ends the job as Failed); Connect-MfaGraph (managed identity, certificate, client secret, access token, device code, password; national clouds; -Session), Disconnect-MfaGraph, Get-MfaGraphContext, Get-MfaPhone, ConvertTo-MfaPhoneNumber, Receive-MfaSms and Test-MfaSmsSignature (the shared MFA phone relay); full help and about_MfaPhone; views that fit 80 columns; argument completers. Native engine for linux-x64; win-x64 and osx-arm64 where built.'
         }
     }
 }
