@@ -21,6 +21,7 @@ param(
     [ValidateRange(10, 5000)] [int] $Users = 300
 )
 
+$ErrorActionPreference = 'Stop'
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 Import-Module MfaPhone
 . ([System.IO.Path]::Combine($PSScriptRoot, 'demo', 'DemoSupport.ps1'))
@@ -33,9 +34,12 @@ function Show-Step([string] $Title) { ''; "== $Title" }
 # What a list of sync results did, by action and status.
 function Show-Outcome($Results, $Summary) {
     $counts = [ordered]@{}
-    foreach ($r in $Results) {
-        $key = "$($r.Action)/$($r.Status)"
-        $counts[$key] = 1 + [int]$counts[$key]
+    foreach ($action in 'Add', 'Update', 'Remove', 'NoChange', 'Skip') {
+        foreach ($r in $Results) {
+            if ($r.Action -ne $action) { continue }
+            $key = "$($r.Action)/$($r.Status)"
+            $counts[$key] = 1 + [int]$counts[$key]
+        }
     }
     $rows = foreach ($key in $counts.Keys) { , @(($key -split '/')[0], ($key -split '/')[1], $counts[$key]) }
     Format-DemoRows -Header 'action', 'status', 'users' -Width 10, 10, 6 -Rows $rows
@@ -66,14 +70,14 @@ $env:IDENTITY_ENDPOINT = "$Endpoint/msi/token"
 $env:IDENTITY_HEADER = 'emulator-identity-header'
 $PSDefaultParameterValues['Connect-MfaGraph:GraphEndpoint'] = $Endpoint
 $handshakeText = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumberGenerator]::GetBytes(24)).Replace('+', '-').Replace('/', '_')
-$script:AutomationVariables['MfaPhoneHandshake'] = $handshakeText
+$global:AutomationVariables['MfaPhoneHandshake'] = $handshakeText
 # The caller keeps the URL and the handshake as secrets.
 $webhookUrl = [System.Net.NetworkCredential]::new('', $webhook.GetProperty('url').GetString()).SecurePassword
 $handshake = [System.Net.NetworkCredential]::new('', $handshakeText).SecurePassword
 $handshakeText = $null
 '  $users | ./runbooks/Invoke-MfaPhoneWebhook.ps1 -WebhookUrl $url -Handshake $hs'
 $invoker = [System.IO.Path]::Combine($runbooks, 'Invoke-MfaPhoneWebhook.ps1')
-$upns = $tenant.Users.ForEach({ $_.UserPrincipalName })
+$upns = foreach ($u in $tenant.Users) { $u.UserPrincipalName }
 $upns | & $invoker -WebhookUrl $webhookUrl -Handshake $handshake | Format-Table Users, StatusCode, JobId | Out-Default
 
 # ---------------------------------------------------------------------------------------------
@@ -86,6 +90,8 @@ $runbook = [System.IO.Path]::Combine($runbooks, 'Sync-MfaPhoneWebhook.ps1')
 # Runs the runbook for each job the webhook queued, as Automation would (a PowerShell 7 runtime
 # passes $WebhookData as JSON text); returns the results and the summary.
 function Invoke-QueuedJobs {
+    # As in Automation: a failed user is an error record, the others go on; the job fails at the end.
+    $ErrorActionPreference = 'Continue'
     $jobs = Invoke-EmulatorControl $Endpoint GET /control/automation/jobs
     $null = Invoke-EmulatorControl $Endpoint DELETE /control/automation/jobs
     $results = [System.Collections.Generic.List[object]]::new()
@@ -103,10 +109,12 @@ function Invoke-QueuedJobs {
 $first = Invoke-QueuedJobs
 Show-Outcome $first.Results $first.Summary
 ''
-'  One result of each kind (numbers masked; -ShowFullNumber shows them):'
+"  One result of each kind (numbers masked, as in the module's default views):"
+''
 $kinds = [System.Collections.Generic.HashSet[string]]::new()
-$first.Results.Where({ $kinds.Add($_.Action) }) | Out-Default
-"  Why skipped: $($first.Results.Where({ $_.Action -eq 'Skip' }, 'First')[0].Reason)"
+Format-DemoResults $first.Results.Where({ $kinds.Add($_.Action) })
+''
+Format-DemoText ('Why skipped: ' + $first.Results.Where({ $_.Action -eq 'Skip' }, 'First')[0].Reason)
 
 # ---------------------------------------------------------------------------------------------
 Show-Step '4. The same webhook call again: nothing left to change'
@@ -125,8 +133,11 @@ for ($k = 0; $k -lt $drifted.Count; $k++) {
     $null = Invoke-EmulatorControl $Endpoint PATCH $path $changes[$k]
 }
 '  Compare-MfaPhone -All | Where-Object Status -eq WhatIf'
-Compare-MfaPhone -All -SummaryVariable drift | Where-Object Status -eq 'WhatIf' | Out-Default
-"  $($drift.Users) users compared in $('{0:0.0}' -f $drift.Duration.TotalSeconds) s; nothing written. Sync-MfaPhone -All would fix them."
+''
+Format-DemoResults (Compare-MfaPhone -All -SummaryVariable drift | Where-Object Status -eq 'WhatIf')
+''
+"  $($drift.Users) users compared in $('{0:0.0}' -f $drift.Duration.TotalSeconds) s; nothing written."
+'  Sync-MfaPhone -All (or the next webhook call naming them) puts them right.'
 
 Disconnect-MfaGraph
 ''

@@ -127,38 +127,63 @@ function New-DemoTenant {
             Append(',"onPremisesExtensionAttributes":').Append($ext).
             Append(',"phoneMethods":[').Append($phones).Append(']}')
     }
-    $seed = '{"tenants":[{"id":"' + $TenantId + '","displayName":"Contoso","domains":["contoso.onmicrosoft.com","contoso.com"],' +
+    $seedJson = '{"tenants":[{"id":"' + $TenantId + '","displayName":"Contoso","domains":["contoso.onmicrosoft.com","contoso.com"],' +
         '"managedIdentities":[{"clientId":"' + $IdentityClientId + '","systemAssigned":true,' +
         '"applicationPermissions":["User.Read.All","UserAuthMethod-Phone.ReadWrite.All"]}],' +
         '"users":[' + $json.ToString() + ']}]}'
-    [pscustomobject]@{ Seed = $seed; Users = $users }
+    [pscustomobject]@{ Seed = $seedJson; Users = $users }
 }
 
 # Stand-ins for the Azure Automation cmdlets the runbook calls (the sandbox provides them).
-$script:AutomationVariables = @{}
+$global:AutomationVariables = @{}
 function Get-AutomationVariable {
     param([Parameter(Mandatory)] [string] $Name)
-    if (-not $script:AutomationVariables.ContainsKey($Name)) { throw "Automation variable '$Name' was not found." }
-    $script:AutomationVariables[$Name]
+    if (-not $global:AutomationVariables.ContainsKey($Name)) { throw "Automation variable '$Name' was not found." }
+    $global:AutomationVariables[$Name]
 }
 function Set-AutomationVariable {
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [object] $Value)
-    if (-not $script:AutomationVariables.ContainsKey($Name)) { throw "Automation variable '$Name' was not found." }
-    $script:AutomationVariables[$Name] = $Value
+    if (-not $global:AutomationVariables.ContainsKey($Name)) { throw "Automation variable '$Name' was not found." }
+    $global:AutomationVariables[$Name] = $Value
 }
 
-# A text table (the host has no Group-Object or Select-Object): the first column left-aligned,
-# the others right-aligned, two spaces between columns.
+# A text table (the host has no Group-Object or Select-Object): numbers right-aligned, text
+# left-aligned, two spaces between columns.
 function Format-DemoRows {
     param([string[]] $Header, [object[]] $Rows, [int[]] $Width)
     $format = {
         param($cells)
         $text = for ($k = 0; $k -lt $Width.Count; $k++) {
-            if ($k -eq 0) { "{0,-$($Width[$k])}" -f $cells[$k] } else { "{0,$($Width[$k])}" -f $cells[$k] }
+            if ($cells[$k] -is [int] -or $Header[$k] -eq 'users') { "{0,$($Width[$k])}" -f $cells[$k] }
+            else { "{0,-$($Width[$k])}" -f $cells[$k] }
         }
-        '  ' + ($text -join '  ')
+        ('  ' + ($text -join '  ')).TrimEnd()
     }
     & $format $Header
     & $format ($Width.ForEach({ '-' * $_ }))
     foreach ($row in $Rows) { & $format $row }
+}
+
+# A number as the default views show it: the country code and the last two digits.
+function Hide-Number([string] $Number) {
+    if ($Number -match '^(\+\d+) .*(\d\d)$') { "$($Matches[1]) ***$($Matches[2])" } else { $Number }
+}
+
+# Sync results as a compact table: one line per user and phone type, numbers masked.
+function Format-DemoResults($Results) {
+    $rows = foreach ($r in $Results) {
+        , @($r.UserPrincipalName, $r.Action, $r.Status, (Hide-Number $r.Before), (Hide-Number $r.After))
+    }
+    Format-DemoRows -Header 'user', 'action', 'status', 'before', 'after' -Width 30, 8, 9, 10, 10 -Rows $rows
+}
+
+# Text wrapped at word boundaries to lines of at most $Width columns, indented.
+function Format-DemoText([string] $Text, [int] $Width = 76, [string] $Indent = '  ') {
+    $line = ''
+    foreach ($word in $Text -split ' ') {
+        if ($line.Length -gt 0 -and $line.Length + 1 + $word.Length -gt $Width) { $Indent + $line; $line = $word }
+        elseif ($line.Length -gt 0) { $line += ' ' + $word }
+        else { $line = $word }
+    }
+    if ($line) { $Indent + $line }
 }
