@@ -414,6 +414,29 @@ public sealed class RunbookTests : IClassFixture<RunbookFixture>, IDisposable
     }
 
     [Fact]
+    public async Task ADeletedUserInTheChangesIsLeftOutAndTheRestSynced()
+    {
+        await SeedAsync();
+        var first = _ps.Run(ConnectIdentity + "Sync-MfaPhone -Delta -SummaryVariable s; $s.DeltaLink");
+        Assert.Null(first.Terminating);
+        string link = (string)first.Output[^1].BaseObject;
+        await _f.Emulator.Control.SendAsync(HttpMethod.Delete, $"/control/tenants/{RunbookFixture.Tenant}/users/u3@contoso.com", null);
+        await ChangeSourceAsync(6, "206-555-0188");
+
+        var r = _ps.Run("Sync-MfaPhone -Delta -DeltaLink $args[0] -SummaryVariable s; $s", link);
+        Assert.Null(r.Terminating);
+        Assert.Empty(r.Errors);
+        var result = Assert.Single(r.Output, o => o.TypeNames[0] == "MfaPhone.SyncResult");
+        Assert.Equal("u6@contoso.com", Prop(result, "UserPrincipalName"));
+        Assert.Equal("Update", Prop(result, "Action"));
+        var summary = r.Output[^1];
+        Assert.Equal(1L, summary.Properties["Users"].Value);
+        Assert.False((bool)summary.Properties["FullRound"].Value);
+        Assert.NotNull(summary.Properties["DeltaLink"].Value);
+        Assert.Equal("+1 2065550188", await MobileAsync(6));
+    }
+
+    [Fact]
     public async Task AnExpiredLinkStartsAFullRoundWithAWarning()
     {
         await SeedAsync();
