@@ -3,7 +3,8 @@
 #   deps     install what is missing (Debian packages; NuGet packages through dotnet restore)
 #   build    configure and build everything into build/ (runs deps first when needed)
 #   test     build, then run every test suite through CTest
-#   demo     build, start the emulator with the demo tenant, run examples/demo.ps1, stop it
+#   demo     build the module, emulator and host (not the tests), start the emulator, run
+#            examples/demo.ps1 (the webhook runbook on a generated tenant), stop it
 #   bench    build, then run the benchmark harness in bench/
 #   package  build the module, then write build/package/MfaPhone.zip (Azure Automation) and
 #            build/package/MfaPhone.<version>.nupkg (PowerShell Gallery); native libraries built
@@ -90,7 +91,12 @@ run_pwsh() {
 }
 
 task_demo() {
-    task_build
+    # Only what the demo runs: the module (with the native engine), the emulator and the host.
+    ensure_deps
+    log "configure ($preset)"
+    cmake --preset "$preset" >/dev/null
+    log "build the module, the emulator and the host"
+    cmake --build --preset "$preset" --target mfaphone_module mfaphone_emulator mfaphone_pshost
     # shellcheck source=tools/emulator.sh
     . "$root/tools/emulator.sh"
     log "starting the emulator with the demo tenant"
@@ -138,6 +144,6 @@ case "$task" in
     bench) task_bench "$@" ;;
     package) task_package ;;
     pwsh) run_pwsh "$@" ;;
-    ""|-h|--help|help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' ;;
+    ""|-h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "unknown task '$task' (deps, build, test, demo, bench, package, pwsh)" ;;
 esac

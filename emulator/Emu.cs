@@ -18,6 +18,7 @@ public sealed class Emu : IDisposable
     public RefreshTokens RefreshTokens { get; } = new();
     public TwilioService Twilio { get; }
     public Receivers Receivers { get; }
+    public AutomationService Automation { get; }
     public string GraphResource { get; }
 
     /// <param name="tokens">The token-signing key; null = from <c>--signing-key</c>, else a fresh one.</param>
@@ -30,6 +31,7 @@ public sealed class Emu : IDisposable
         Faults = new FaultInjector(options.Faults, Rng, Counters);
         Twilio = new TwilioService(this);
         Receivers = new Receivers(this);
+        Automation = new AutomationService(this);
         GraphResource = Clouds.GraphResource(options.Cloud)!;
     }
 
@@ -58,6 +60,7 @@ public sealed class Emu : IDisposable
         RefreshTokens.Clear();
         Twilio.Clear();
         Receivers.Clear();
+        Automation.Clear();
         if (reseed) LoadStartupSeed();
     }
 

@@ -292,57 +292,101 @@ public static class Users
 
     // ---------- delta ----------
 
+    /// <summary>How long a delta link stays usable (identity resources: 7 days).</summary>
+    public static readonly TimeSpan DeltaLinkLifetime = TimeSpan.FromDays(7);
+
+    /// <summary>The state a delta token or page token carries: the round (changes after
+    /// <c>Since</c>, up to <c>Snapshot</c>), where the page goes on, when it was issued and the
+    /// initial request's query options ($select, $filter), which later requests need not repeat.</summary>
+    private sealed record DeltaState(long Since, long Snapshot, int Offset, long Issued, string? Select, string? Filter);
+
     /// <summary>GET /users/delta: full initial round (paged by nextLink), then a deltaLink that
-    /// returns users changed (or removed) since.</summary>
+    /// returns users changed (or removed) since. Links carry only a state token, as Graph's do:
+    /// <c>…/users/delta?$skiptoken=…</c> and <c>…/users/delta?$deltatoken=…</c>; the query options
+    /// of the initial request travel inside it.</summary>
     public static GraphResponse Delta(Emu emu, GraphRequest req, Dictionary<string, string> q)
     {
         RequireRead(req.Caller, null);
-        // users/delta: $filter only as a scoping filter on object ids (id eq '…' or …, at most 50);
-        // no $orderby, $expand or $search.
-        if (q.ContainsKey("$orderby")) throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
-        if (q.ContainsKey("$expand")) throw new GraphError(400, "Request_UnsupportedQuery", "$expand is not supported by delta queries on users.");
-        if (q.ContainsKey("$search")) throw new GraphError(400, "Request_UnsupportedQuery", "$search is not supported by delta queries on users.");
         if (q.ContainsKey("$skip")) throw new GraphError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
+        DeltaState? state = null;
+        bool latest = false;
+        if (q.TryGetValue("$skiptoken", out var st))
+        {
+            state = DecodeDelta(st) ?? throw new GraphError(400, "Request_BadRequest", "The page token is invalid or has expired.");
+        }
+        else if (q.TryGetValue("$deltatoken", out var dt))
+        {
+            if (dt.Equals("latest", StringComparison.OrdinalIgnoreCase)) latest = true;
+            else
+            {
+                state = DecodeDelta(dt) ?? throw new GraphError(400, "Request_BadRequest", "The delta token is invalid. Start a new round of change tracking.");
+                if (emu.Clock.UnixNow - state.Issued > (long)DeltaLinkLifetime.TotalSeconds)
+                    throw new GraphError(400, "syncStateNotFound", "The sync state generation is not found. The delta token is expired and data must be synchronized again.");
+            }
+        }
+        // The round's query options: the initial request's, from the token when there is one.
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (state != null)
+        {
+            if (state.Select != null) options["$select"] = state.Select;
+            if (state.Filter != null) options["$filter"] = state.Filter;
+        }
+        else
+        {
+            // users/delta: $filter only as a scoping filter on object ids (id eq '…' or …, at most 50);
+            // no $orderby, $expand or $search.
+            if (q.ContainsKey("$orderby")) throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+            if (q.ContainsKey("$expand")) throw new GraphError(400, "Request_UnsupportedQuery", "$expand is not supported by delta queries on users.");
+            if (q.ContainsKey("$search")) throw new GraphError(400, "Request_UnsupportedQuery", "$search is not supported by delta queries on users.");
+            foreach (var key in new[] { "$select", "$filter" })
+                if (q.TryGetValue(key, out var v) && !string.IsNullOrWhiteSpace(v)) options[key] = v;
+        }
         HashSet<string>? scope = null;
-        if (q.TryGetValue("$filter", out var fs) && !string.IsNullOrWhiteSpace(fs))
+        if (options.TryGetValue("$filter", out var fs))
         {
             var ids = Filter.ScopingIds(Filter.Parse(fs));
             if (ids == null) throw new GraphError(400, "Request_UnsupportedQuery", "Filter not supported.");
             if (ids.Count > 50) throw new GraphError(400, "Request_UnsupportedQuery", "Filter not supported: at most 50 objects can be tracked by one delta query.");
             scope = new HashSet<string>(ids, StringComparer.OrdinalIgnoreCase);
         }
-        var props = ParseSelect(q);
+        var props = ParseSelect(options);
         if (!props.Contains("id")) props.Insert(0, "id");
+        options.TryGetValue("$select", out var select);
+        options.TryGetValue("$filter", out var filter);
         int pageSize = 100;
         if (req.Headers.TryGetValue("Prefer", out var prefer))
             foreach (var p in prefer.Split(',', StringSplitOptions.TrimEntries))
                 if (p.StartsWith("odata.maxpagesize=", StringComparison.OrdinalIgnoreCase) && int.TryParse(p["odata.maxpagesize=".Length..], out var mps))
                     pageSize = Math.Clamp(mps, 1, 999);
         var t = req.Caller.Tenant;
-        long since = 0, snapshot;
-        int offset = 0;
+        long now = emu.Clock.UnixNow;
+        string context = Graph.Context(req, "users(" + string.Join(',', props) + ")");
+        long snapshot;
         lock (t.Sync) snapshot = t.Version;
-        if (q.TryGetValue("$deltatoken", out var dt))
+        if (latest)
         {
-            if (dt.Equals("latest", StringComparison.OrdinalIgnoreCase))
+            return new GraphResponse
             {
-                var latest = new JsonObject
+                Status = 200,
+                Body = new JsonObject
                 {
-                    ["@odata.context"] = Graph.Context(req, "users(" + string.Join(',', props) + ")"),
-                    ["@odata.deltaLink"] = DeltaLink(req, q, snapshot),
+                    ["@odata.context"] = context,
+                    ["@odata.deltaLink"] = DeltaUrl(req, "$deltatoken", new DeltaState(snapshot, snapshot, 0, now, select, filter)),
                     ["value"] = new JsonArray(),
-                };
-                return new GraphResponse { Status = 200, Body = latest };
-            }
-            var d = DecodeDelta(dt) ?? throw new GraphError(400, "Request_BadRequest", "The delta token is invalid or has expired. Start a new round of change tracking.");
-            since = d.since;
+                },
+            };
         }
-        if (q.TryGetValue("$skiptoken", out var st))
+        long since = 0;
+        int offset = 0;
+        if (state != null && q.ContainsKey("$skiptoken"))
         {
-            var d = DecodeDelta(st) ?? throw new GraphError(400, "Request_BadRequest", "The page token is invalid or has expired.");
-            since = d.since;
-            snapshot = d.snapshot;
-            offset = d.offset;
+            since = state.Since;
+            snapshot = state.Snapshot;
+            offset = state.Offset;
+        }
+        else if (state != null)
+        {
+            since = state.Since;
         }
         var value = new JsonArray();
         int next = -1;
@@ -357,40 +401,41 @@ public static class Users
                 if (since == 0 && u.Deleted) continue;
                 if (value.Count >= pageSize) { next = i; break; }
                 if (u.Deleted)
-                    value.Add(new JsonObject { ["id"] = u.Id.ToString(), ["@removed"] = new JsonObject { ["reason"] = "changed" } });
+                    value.Add(new JsonObject { ["@odata.type"] = "#microsoft.graph.user", ["id"] = u.Id.ToString(), ["@removed"] = new JsonObject { ["reason"] = "changed" } });
                 else value.Add(Project(u, props));
             }
         }
-        var body = new JsonObject { ["@odata.context"] = Graph.Context(req, "users(" + string.Join(',', props) + ")") };
-        if (next >= 0) body["@odata.nextLink"] = NextLink(req, "users/delta", q, EncodeDelta(since, snapshot, next));
-        else body["@odata.deltaLink"] = DeltaLink(req, q, snapshot);
+        var body = new JsonObject { ["@odata.context"] = context };
+        if (next >= 0) body["@odata.nextLink"] = DeltaUrl(req, "$skiptoken", new DeltaState(since, snapshot, next, now, select, filter));
+        else body["@odata.deltaLink"] = DeltaUrl(req, "$deltatoken", new DeltaState(snapshot, snapshot, 0, now, select, filter));
         body["value"] = value;
         return new GraphResponse { Status = 200, Body = body };
     }
 
-    private static string DeltaLink(GraphRequest req, Dictionary<string, string> q, long version)
+    private static string DeltaUrl(GraphRequest req, string tokenName, DeltaState state) =>
+        $"{req.BaseUrl}/{req.Version}/users/delta?{tokenName}={EncodeDelta(state)}";
+
+    private static string EncodeDelta(DeltaState s)
     {
-        var sb = new StringBuilder($"{req.BaseUrl}/{req.Version}/users/delta?");
-        foreach (var kv in q)
-        {
-            if (kv.Key.StartsWith("$skiptoken", StringComparison.OrdinalIgnoreCase) || kv.Key.StartsWith("$deltatoken", StringComparison.OrdinalIgnoreCase)) continue;
-            sb.Append(Uri.EscapeDataString(kv.Key).Replace("%24", "$")).Append('=').Append(Uri.EscapeDataString(kv.Value)).Append('&');
-        }
-        sb.Append("$deltatoken=").Append(EncodeDelta(version, version, 0));
-        return sb.ToString();
+        var o = new JsonObject { ["k"] = "delta", ["s"] = s.Since, ["n"] = s.Snapshot, ["o"] = s.Offset, ["t"] = s.Issued };
+        if (s.Select != null) o["sel"] = s.Select;
+        if (s.Filter != null) o["f"] = s.Filter;
+        return Base64Url.Encode(Encoding.UTF8.GetBytes(o.ToJsonString()));
     }
 
-    private static string EncodeDelta(long since, long snapshot, int offset) =>
-        Base64Url.Encode(Encoding.UTF8.GetBytes($"delta:{since}:{snapshot}:{offset}"));
-
-    private static (long since, long snapshot, int offset)? DecodeDelta(string token)
+    private static DeltaState? DecodeDelta(string token)
     {
         var b = Base64Url.Decode(token);
         if (b == null) return null;
-        var p = Encoding.UTF8.GetString(b).Split(':');
-        if (p.Length != 4 || p[0] != "delta") return null;
-        if (!long.TryParse(p[1], out var since) || !long.TryParse(p[2], out var snap) || !int.TryParse(p[3], out var off)) return null;
-        return (since, snap, off);
+        try
+        {
+            if (JsonNode.Parse(b) is not JsonObject o || (string?)o["k"] != "delta") return null;
+            return new DeltaState((long)o["s"]!, (long)o["n"]!, (int)o["o"]!, (long)o["t"]!, (string?)o["sel"], (string?)o["f"]);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            return null;
+        }
     }
 
     // ---------- update (cloud-only properties) ----------

@@ -59,6 +59,7 @@ public static class Routes
         app.Map("/teams/workflows/{**path}", (HttpContext ctx, string path) => emu.Receivers.Teams(ctx, path));
         app.Map("/slack/services/{**path}", (HttpContext ctx, string path) => emu.Receivers.Slack(ctx, path));
 
+        AutomationService.Map(app, emu);
         Control.Map(app, emu);
     }
 

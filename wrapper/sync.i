@@ -29,6 +29,8 @@
 %rename(AllUsers) mfaphone::SyncOptions::allUsers;
 %rename(Filter) mfaphone::SyncOptions::filter;
 %rename(KeepNumbers) mfaphone::SyncOptions::keepNumbers;
+%rename(Delta) mfaphone::SyncOptions::delta;
+%rename(DeltaLink) mfaphone::SyncOptions::deltaLink;
 
 %unignore mfaphone::SyncInput;
 %unignore mfaphone::SyncInput::SyncInput;
@@ -103,6 +105,8 @@
 %rename(WhatIf) mfaphone::SyncTotals::whatIf;
 %rename(Writes) mfaphone::SyncTotals::writes;
 %rename(Reads) mfaphone::SyncTotals::reads;
+%rename(DeltaLink) mfaphone::SyncTotals::deltaLink;
+%rename(DeltaFullRound) mfaphone::SyncTotals::deltaFullRound;
 
 %unignore mfaphone::SyncOperation;
 %unignore mfaphone::SyncOperation::~SyncOperation;

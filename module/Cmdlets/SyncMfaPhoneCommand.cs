@@ -19,6 +19,9 @@ namespace MfaPhone.Commands
         /// <summary>Parameter set of the webhook runbook.</summary>
         public const string WebhookSet = "Webhook";
 
+        /// <summary>Parameter set of the scheduled runs that follow Graph's change tracking.</summary>
+        public const string DeltaSet = "Delta";
+
         private WebhookRun _webhook;
 
         #region Parameters
@@ -36,6 +39,16 @@ namespace MfaPhone.Commands
         [Parameter(ParameterSetName = WebhookSet)]
         public SwitchParameter FailOnError { get; set; } = true;
 
+        /// <summary>Sync the users Graph's change tracking (users/delta) reports: every user the first time, then only changed users.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = DeltaSet)]
+        public SwitchParameter Delta { get; set; }
+
+        /// <summary>The DeltaLink of the previous run's summary; empty or absent for a full round.</summary>
+        [Parameter(ParameterSetName = DeltaSet)]
+        [AllowNull]
+        [AllowEmptyString]
+        public string DeltaLink { get; set; }
+
         #endregion
 
         private protected override bool PlanOnly => false;
@@ -43,6 +56,10 @@ namespace MfaPhone.Commands
         private protected override string Activity => "Syncing MFA phone numbers";
 
         private protected override IReadOnlyList<string> OwnUsers => _webhook?.Users;
+
+        private protected override bool DeltaMode => ParameterSetName == DeltaSet;
+
+        private protected override string DeltaLinkToResume => DeltaLink;
 
         #region Overrides
 

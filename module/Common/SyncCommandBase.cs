@@ -101,6 +101,12 @@ namespace MfaPhone.Commands
         /// <summary>The users to sync that the cmdlet found itself (webhook mode), or null.</summary>
         private protected virtual IReadOnlyList<string> OwnUsers => null;
 
+        /// <summary>The users come from Graph's change tracking (Sync-MfaPhone -Delta).</summary>
+        private protected virtual bool DeltaMode => false;
+
+        /// <summary>Delta mode: the link of the previous run, or null/empty for a full round.</summary>
+        private protected virtual string DeltaLinkToResume => null;
+
         #region Overrides
 
         protected override void BeginProcessing()
@@ -109,7 +115,7 @@ namespace MfaPhone.Commands
             RequireConnection();
             ReadSourceProperty();
             string region = CheckRegion();
-            bool tenant = ParameterSetName == AllSet || ParameterSetName == FilterSet;
+            bool tenant = ParameterSetName == AllSet || ParameterSetName == FilterSet || DeltaMode;
 
             Session session = NativeSession;
             session.SetLogLevel(EventPump.LogLevelFor(this));
@@ -126,6 +132,8 @@ namespace MfaPhone.Commands
                 options.ConfirmChanges = !PlanOnly;
                 options.AllUsers = ParameterSetName == AllSet;
                 options.Filter = ParameterSetName == FilterSet ? Filter : "";
+                options.Delta = DeltaMode;
+                options.DeltaLink = DeltaMode ? DeltaLinkToResume ?? "" : "";
                 _operation = Call(s => s.Sync(options));
             }
             _result = new SyncUserResult();
@@ -436,6 +444,16 @@ namespace MfaPhone.Commands
                 summary.Requests = s.Requests;
                 summary.BatchItems = s.BatchItems;
                 summary.Throttled = s.Throttled;
+                if (DeltaMode)
+                {
+                    summary.DeltaLink = string.IsNullOrEmpty(t.DeltaLink) ? null : t.DeltaLink;
+                    summary.FullRound = t.DeltaFullRound;
+                }
+            }
+            if (DeltaMode && summary.DeltaLink == null && !Stopping)
+            {
+                WriteWarning("The delta link is not advanced: not every change of this run was applied (see the errors " +
+                    "above). Run again with the same -DeltaLink to read the same users again.");
             }
             if (!string.IsNullOrEmpty(SummaryVariable)) SessionState.PSVariable.Set(SummaryVariable, summary);
             if (!Stopping) WriteInformation(summary, new[] { "MfaPhone", "Summary" });

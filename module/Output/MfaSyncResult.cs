@@ -75,6 +75,12 @@ namespace MfaPhone
         public TimeSpan Duration { get; set; }
         /// <summary>The call was stopped (Ctrl+C) before every user was done.</summary>
         public bool Cancelled { get; set; }
+        /// <summary>Sync-MfaPhone -Delta: the link the next run passes to -DeltaLink. Null when the run
+        /// did not finish every change (a failure, a declined change, -WhatIf, Ctrl+C), so storing it
+        /// only when it is set keeps the previous state.</summary>
+        public string DeltaLink { get; set; }
+        /// <summary>Sync-MfaPhone -Delta: this run read every user (no -DeltaLink, or it had expired).</summary>
+        public bool FullRound { get; set; }
 
         public override string ToString() =>
             string.Format(CultureInfo.InvariantCulture,

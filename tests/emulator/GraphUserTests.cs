@@ -250,6 +250,58 @@ public sealed class GraphUserTests : EmulatorTest
     }
 
     [Fact]
+    public async Task Delta_LinksCarryOnlyAStateTokenAndKeepTheInitialSelect()
+    {
+        var t = await AppToken();
+        var prefer = new Dictionary<string, string> { ["Prefer"] = "odata.maxpagesize=4" };
+        var (r1, b1) = await Graph(HttpMethod.Get, "/v1.0/users/delta?$select=userPrincipalName,onPremisesExtensionAttributes", t, headers: prefer);
+        Assert.Equal(HttpStatusCode.OK, r1.StatusCode);
+        var next = new Uri(b1!["@odata.nextLink"]!.GetValue<string>());
+        // Graph's links are opaque: the path and one state token, the query options inside it.
+        Assert.Equal("/v1.0/users/delta", next.AbsolutePath);
+        Assert.StartsWith("?$skiptoken=", next.Query);
+        Assert.DoesNotContain("select", next.Query, StringComparison.OrdinalIgnoreCase);
+        var (r2, b2) = await Graph(HttpMethod.Get, next.PathAndQuery, t, headers: prefer);
+        Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
+        var page2 = b2!["value"]!.AsArray();
+        Assert.Equal(2, page2.Count);
+        Assert.All(page2, u => Assert.Equal(new[] { "id", "onPremisesExtensionAttributes", "userPrincipalName" },
+            u!.AsObject().Select(p => p.Key).OrderBy(k => k, StringComparer.Ordinal)));
+        var delta = new Uri(b2["@odata.deltaLink"]!.GetValue<string>());
+        Assert.Equal("/v1.0/users/delta", delta.AbsolutePath);
+        Assert.StartsWith("?$deltatoken=", delta.Query);
+        Assert.Null(b2["@odata.nextLink"]);
+
+        // The next round returns the changed user with the initial $select, and a fresh deltaLink.
+        await Emu.Control.SendAsync(HttpMethod.Patch, $"/control/tenants/{Demo.TenantId}/users/{Demo.AlexUpn}", """{"onPremisesExtensionAttributes":{"extensionAttribute15":"+1 206 555 0142"}}""");
+        var (r3, b3) = await Graph(HttpMethod.Get, delta.PathAndQuery, t);
+        var alex = Assert.Single(b3!["value"]!.AsArray())!;
+        Assert.Equal(Demo.AlexUpn, alex["userPrincipalName"]!.GetValue<string>());
+        Assert.Equal("+1 206 555 0142", alex["onPremisesExtensionAttributes"]!["extensionAttribute15"]!.GetValue<string>());
+        Assert.Null(alex["displayName"]);
+        Assert.NotNull(b3["@odata.deltaLink"]);
+    }
+
+    [Fact]
+    public async Task Delta_ALinkOlderThanSevenDaysIsSyncStateNotFound()
+    {
+        var t = await AppToken();
+        var (_, b1) = await Graph(HttpMethod.Get, "/v1.0/users/delta?$select=id", t);
+        var delta = new Uri(b1!["@odata.deltaLink"]!.GetValue<string>()).PathAndQuery;
+        await Emu.Control.AdvanceClockAsync(6 * 86400);
+        t = await AppToken();
+        var (r2, b2) = await Graph(HttpMethod.Get, delta, t);
+        Assert.Equal(HttpStatusCode.OK, r2.StatusCode);
+        await Emu.Control.AdvanceClockAsync(2 * 86400);
+        t = await AppToken();
+        var (r3, b3) = await Graph(HttpMethod.Get, delta, t);
+        AssertGraphError(r3, b3, HttpStatusCode.BadRequest, "syncStateNotFound");
+        // A fresh link from the round in between is still good.
+        var (r4, _) = await Graph(HttpMethod.Get, new Uri(b2!["@odata.deltaLink"]!.GetValue<string>()).PathAndQuery, t);
+        Assert.Equal(HttpStatusCode.OK, r4.StatusCode);
+    }
+
+    [Fact]
     public async Task Me_WithAppToken_Is400()
     {
         var t = await AppToken();

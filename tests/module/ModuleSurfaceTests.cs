@@ -68,7 +68,7 @@ public sealed class ModuleSurfaceTests
         new object[] { "ConvertTo-MfaPhoneNumber", "DefaultRegion,PhoneNumber" },
         new object[] { "Receive-MfaSms", "AccountSid,AuthToken,Body,DedupePath,Headers,Method,Route,ShowCode,TimeoutSec,TwilioEndpoint,Url,WebhookData" },
         new object[] { "Test-MfaSmsSignature", "AuthToken,Body,Signature,Url" },
-        new object[] { "Sync-MfaPhone", "All,DefaultRegion,FailOnError,Filter,Handshake,OnlySetWhenEmpty,RemoveWhenSourceEmpty,Session,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId,WebhookData" },
+        new object[] { "Sync-MfaPhone", "All,DefaultRegion,Delta,DeltaLink,FailOnError,Filter,Handshake,OnlySetWhenEmpty,RemoveWhenSourceEmpty,Session,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId,WebhookData" },
         new object[] { "Compare-MfaPhone", "All,DefaultRegion,Filter,OnlySetWhenEmpty,RemoveWhenSourceEmpty,Session,ShowFullNumber,SmsSignIn,SourceProperty,SummaryVariable,ThrottleLimit,UserId" },
     };
 

@@ -167,6 +167,44 @@ public sealed class PackageTests : IClassFixture<PackageTests.Packages>
     }
 
     [Fact]
+    public void TheNupkgCarriesTheZipsModuleFilesByteForByte()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(_p.Zip);
+        using ZipArchive nupkg = ZipFile.OpenRead(_p.Nupkg);
+        static byte[] Bytes(ZipArchiveEntry e)
+        {
+            using var s = e.Open();
+            using var m = new MemoryStream();
+            s.CopyTo(m);
+            return m.ToArray();
+        }
+        var module = zip.Entries.Where(e => !e.FullName.EndsWith('/')).ToDictionary(e => e.FullName["MfaPhone/".Length..], Bytes);
+        var gallery = nupkg.Entries.Where(e => !e.FullName.EndsWith('/') && e.FullName != "MfaPhone.nuspec" && e.FullName != "[Content_Types].xml" &&
+                                               !e.FullName.StartsWith("_rels/", StringComparison.Ordinal) && !e.FullName.StartsWith("package/", StringComparison.Ordinal))
+            .ToDictionary(e => Uri.UnescapeDataString(e.FullName), Bytes);
+        Assert.Equal(module.Keys.OrderBy(k => k, StringComparer.Ordinal), gallery.Keys.OrderBy(k => k, StringComparer.Ordinal));
+        foreach (var (name, bytes) in module) Assert.True(bytes.AsSpan().SequenceEqual(gallery[name]), $"{name} differs between the zip and the nupkg");
+    }
+
+    [Fact]
+    public void TheManifestsReleaseNotesDescribeThisVersionsCommands()
+    {
+        using var ps = new PowerShellHarness();
+        var r = ps.Run("""
+            $m = Get-Module MfaPhone
+            $m.PrivateData.PSData.ReleaseNotes
+            ($m.ExportedCmdlets.Keys | ForEach-Object { $_ }) -join ','
+            """);
+        Assert.Null(r.Terminating);
+        string notes = (string)r.Output[0].BaseObject;
+        // Stale notes were the defect: every exported command is named, and so is the webhook runbook's contract and delta state.
+        foreach (string cmdlet in ((string)r.Output[1].BaseObject).Split(','))
+            Assert.True(notes.Contains(cmdlet, StringComparison.Ordinal), $"The release notes do not mention {cmdlet}.");
+        Assert.Contains("-WebhookData", notes);
+        Assert.Contains("-Delta", notes);
+    }
+
+    [Fact]
     public void TheNupkgInstallsAndImportsByName()
     {
         string root = Directory.CreateTempSubdirectory("mfaphone-install-").FullName;

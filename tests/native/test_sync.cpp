@@ -74,6 +74,30 @@ TEST_CASE("source values are read from a Graph user, extension attributes nested
     CHECK(values == std::vector<std::string>{"070-123 45 67", "+1 425 555 0100", "", ""});
 }
 
+TEST_CASE("a delta link resumes at its users/delta path; anything else is refused", "[sync]") {
+    CHECK(deltaResumeUrl("") == "");
+    CHECK(deltaResumeUrl("  \n") == "");
+    CHECK(deltaResumeUrl("https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc-_123") ==
+          "/users/delta?$deltatoken=abc-_123");
+    // The host is not used (the session's Graph is); surrounding blanks from a variable are dropped.
+    CHECK(deltaResumeUrl(" http://127.0.0.1:4711/v1.0/users/delta?$skiptoken=xyz\n") ==
+          "/users/delta?$skiptoken=xyz");
+    CHECK(deltaResumeUrl("https://graph.microsoft.us/v1.0/users/delta?%24deltatoken=q") ==
+          "/users/delta?%24deltatoken=q");
+    for (const char* bad : {"https://graph.microsoft.com/v1.0/users?$skiptoken=abc",
+                            "https://graph.microsoft.com/v1.0/users/delta?$select=id",
+                            "https://graph.microsoft.com/beta/users/delta?$deltatoken=abc",
+                            "https://graph.microsoft.com/v1.0/groups/delta?$deltatoken=abc",
+                            "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=a b", "not a link"}) {
+        try {
+            deltaResumeUrl(bad);
+            FAIL("accepted: " << bad);
+        } catch (const InvalidInputError& e) {
+            CHECK_THAT(e.what(), Catch::Contains("not one Graph handed out for users"));
+        }
+    }
+}
+
 namespace {
 
 // A Graph tenant for the sync engine: users with an extensionAttribute15 and phone methods, and

@@ -37,6 +37,11 @@ struct SyncOptions {
     // as smsSignIn says, on the mobile number the user has. A user without a mobile number, or
     // one SMS sign-in cannot be enabled for, gets a Skip change.
     bool keepNumbers = false;
+    // The users come from Graph's change tracking (users/delta): every user when deltaLink is
+    // empty (a full round), else only those changed since the run that handed out deltaLink.
+    // SyncTotals::deltaLink then holds the link for the next run.
+    bool delta = false;
+    std::string deltaLink;
 };
 
 // One user to sync, as the caller has it.
@@ -98,6 +103,12 @@ struct SyncTotals {
     long long succeeded = 0, failed = 0, skipped = 0, whatIf = 0;                    // by status
     long long writes = 0;  // write requests sent (POST, PATCH, DELETE), retries included
     long long reads = 0;   // read requests sent
+    // Delta mode: the link the next run resumes from. Handed out only once the round has been
+    // read to its end and every change ended applied or not needed (none failed, was declined,
+    // cancelled or only planned); empty otherwise, so a run that fails leaves the state as it was.
+    std::string deltaLink;
+    // Delta mode: this run read every user (no link given, or the one given had expired).
+    bool deltaFullRound = false;
 };
 
 class SyncEngine;

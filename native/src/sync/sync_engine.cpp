@@ -204,6 +204,28 @@ std::string userSelect(const std::vector<SourceProperty>& sources) {
     return out;
 }
 
+std::string deltaResumeUrl(const std::string& link) {
+    std::size_t first = link.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return {};
+    std::size_t last = link.find_last_not_of(" \t\r\n");
+    std::string l = link.substr(first, last - first + 1);
+    const std::string example = "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=...";
+    bool printable = std::all_of(l.begin(), l.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u > 0x20 && u != 0x7f;
+    });
+    // Only the path after the API version is kept: the request goes to this session's Graph.
+    std::size_t at = l.find("/v1.0/users/delta?");
+    std::string lowered = lower(l);
+    bool hasToken =
+        lowered.find("deltatoken=") != std::string::npos || lowered.find("skiptoken=") != std::string::npos;
+    if (!printable || at == std::string::npos || !hasToken || l.size() > 8192)
+        throw InvalidInputError(
+            "The delta link is not one Graph handed out for users (it looks like " + example +
+            "). Give the link from the previous run as it was, or none for a full round.");
+    return l.substr(at + 5);
+}
+
 std::vector<std::string> sourceValuesOf(const std::string& userJson,
                                         const std::vector<SourceProperty>& sources) {
     return sourceValuesOfJson(Json::parse(userJson, nullptr, false), sources);
@@ -220,7 +242,20 @@ SyncEngine::SyncEngine(std::shared_ptr<OperationState> op, std::shared_ptr<Batch
       m_sources(),
       m_plan(syncPlanOptions(options, m_sources)),
       m_select(userSelect(m_sources)),
-      m_input(static_cast<std::size_t>(m_op->limits().inputCapacity)) {}
+      m_input(static_cast<std::size_t>(m_op->limits().inputCapacity)) {
+    if (m_options.delta) {
+        if (m_options.allUsers || !m_options.filter.empty())
+            throw InvalidInputError(
+                "Change tracking (delta) reads every user of the tenant; it takes no filter and no user "
+                "list.");
+        m_deltaResume = deltaResumeUrl(m_options.deltaLink);
+        m_deltaIncremental = !m_deltaResume.empty();
+    }
+}
+
+bool SyncEngine::tenantMode() const {
+    return m_options.allUsers || !m_options.filter.empty() || m_options.delta;
+}
 
 void SyncEngine::start() {
     std::weak_ptr<SyncEngine> weak = weak_from_this();
@@ -253,7 +288,7 @@ void SyncEngine::start() {
         }
         self->checkDone();
     });
-    if (m_options.allUsers || !m_options.filter.empty()) {
+    if (tenantMode()) {
         m_input.close();
         m_pump->setInputClosed(false);
         listNext();
@@ -261,7 +296,7 @@ void SyncEngine::start() {
 }
 
 bool SyncEngine::submit(const SyncInput& input, int timeoutMs) {
-    if (m_options.allUsers || !m_options.filter.empty())
+    if (tenantMode())
         throw InvalidInputError("This sync lists its users from the tenant; it takes no users as input.");
     if (input.user.empty())
         throw InvalidInputError("A user id is empty. Give an object id or a user principal name.");
@@ -283,7 +318,7 @@ void SyncEngine::close() {
 }
 
 bool SyncEngine::inputDrained() const {
-    if (m_options.allUsers || !m_options.filter.empty()) {
+    if (tenantMode()) {
         std::lock_guard<std::mutex> lock(m_listMutex);
         return m_listDone && m_listed.empty();
     }
@@ -291,8 +326,21 @@ bool SyncEngine::inputDrained() const {
 }
 
 SyncTotals SyncEngine::totals() const {
-    std::lock_guard<std::mutex> lock(m_totalsMutex);
-    return m_totals;
+    SyncTotals totals;
+    long long unsettled;
+    {
+        std::lock_guard<std::mutex> lock(m_totalsMutex);
+        totals = m_totals;
+        unsettled = m_unsettled;
+    }
+    if (m_options.delta) {
+        std::lock_guard<std::mutex> lock(m_listMutex);
+        totals.deltaFullRound = !m_deltaIncremental;
+        // The state moves on only when everything the round named was done.
+        if (m_done && m_listDone && !m_listFailed && !m_op->context().cancelled() && unsettled == 0)
+            totals.deltaLink = m_deltaLinkFound;
+    }
+    return totals;
 }
 
 std::string SyncEngine::methodsUrl(const User& user, const std::string& suffix) const {
@@ -300,7 +348,7 @@ std::string SyncEngine::methodsUrl(const User& user, const std::string& suffix) 
 }
 
 void SyncEngine::admit() {
-    bool tenant = m_options.allUsers || !m_options.filter.empty();
+    bool tenant = tenantMode();
     {
         std::lock_guard<std::mutex> lock(m_admitMutex);
         for (;;) {
@@ -1081,6 +1129,8 @@ void SyncEngine::finalize(const UserPtr& user) {
             if (c.status == "Failed") ++m_totals.failed;
             if (c.status == "Skipped") ++m_totals.skipped;
             if (c.status == "WhatIf") ++m_totals.whatIf;
+            if (c.status == "Failed" || c.status == "WhatIf" || (c.status == "Skipped" && c.action != "Skip"))
+                ++m_unsettled;
         }
     }
     if (m_op->logger().enabled(LogLevel::Verbose)) {
@@ -1120,7 +1170,9 @@ void SyncEngine::listNext() {
         if (m_pageInFlight || m_listDone || m_listed.size() >= kListLowWater || m_op->context().cancelled())
             return;
         m_pageInFlight = true;
-        if (m_nextPage.empty()) {
+        if (m_nextPage.empty() && m_options.delta) {
+            url = m_deltaIncremental ? m_deltaResume : "/users/delta?$select=" + m_select;
+        } else if (m_nextPage.empty()) {
             url = "/users?$select=" + m_select + "&$top=" + kPageSize;
             if (!m_options.filter.empty())
                 url += "&$filter=" + percentEncode(m_options.filter, "/'()$") + "&$count=true";
@@ -1134,6 +1186,9 @@ void SyncEngine::listNext() {
     // Filters on most user properties are advanced queries: they need ConsistencyLevel (on every
     // page) and $count.
     if (!m_options.filter.empty()) request.headers.emplace_back("ConsistencyLevel", "eventual");
+    // users/delta pages by this preference rather than $top.
+    if (m_options.delta)
+        request.headers.emplace_back("Prefer", std::string("odata.maxpagesize=") + kPageSize);
     group.requests.push_back(std::move(request));
     group.retry = true;
     std::weak_ptr<SyncEngine> weak = weak_from_this();
@@ -1150,8 +1205,30 @@ void SyncEngine::listNext() {
 void SyncEngine::onListPage(const BatchResponse& response) {
     std::exception_ptr failure = response.failure();
     std::vector<UserPtr> users;
-    std::string next;
+    std::string next, deltaLink;
     long long count = -1;
+    bool incremental;
+    {
+        std::lock_guard<std::mutex> lock(m_listMutex);
+        incremental = m_deltaIncremental;
+    }
+    if (failure && incremental && m_nextIndex == 0 && !isCancellation(failure) &&
+        ((response.status == 400 && errorCodeOf(response) == "syncStateNotFound") ||
+         response.status == 410)) {
+        // Graph keeps change-tracking state for a limited time (7 days for users): start over
+        // with a full round, which hands out a fresh link.
+        m_op->logger().log(LogLevel::Warning, "sync",
+                           "The delta link has expired (Graph keeps it for 7 days): reading every user "
+                           "instead, and handing out a new link.");
+        {
+            std::lock_guard<std::mutex> lock(m_listMutex);
+            m_deltaIncremental = false;
+            m_nextPage.clear();
+            m_pageInFlight = false;
+        }
+        listNext();
+        return;
+    }
     if (!failure) {
         Json json = Json::parse(response.body, nullptr, false);
         const Json* value = member(json, "value");
@@ -1161,23 +1238,40 @@ void SyncEngine::onListPage(const BatchResponse& response) {
                                    response.header("request-id")));
         } else {
             for (const auto& item : *value) {
+                // Delta: a user deleted (or out of scope) since the last round has nothing to sync.
+                if (m_options.delta && member(item, "@removed")) continue;
                 auto user = std::make_shared<User>();
                 user->input.userId = text(member(item, "id"));
                 user->input.userPrincipalName = text(member(item, "userPrincipalName"));
                 user->input.user = user->input.userPrincipalName.empty() ? user->input.userId
                                                                          : user->input.userPrincipalName;
                 if (user->input.userId.empty()) continue;
+                // Graph may return a user more than once in a round: sync it once.
+                if (m_options.delta && !m_deltaSeen.insert(user->input.userId).second) continue;
+                if (incremental) {
+                    // The link's $select is the one of the round that began the tracking; the
+                    // changed user's source is read again with this run's properties.
+                    users.push_back(std::move(user));
+                    continue;
+                }
                 user->input.hasSourceValues = true;
                 user->input.sourceValues = sourceValuesOfJson(item, m_sources);
                 user->input.hasUsageLocation = true;
                 user->input.usageLocation = text(member(item, "usageLocation"));
                 users.push_back(std::move(user));
             }
-            const Json* link = member(json, "@odata.nextLink");
-            std::string absolute = text(link);
-            // The link is opaque: only its part after the API version is kept, to send it in a batch.
+            // The links are opaque: only their part after the API version is kept, to send it in
+            // a batch.
+            std::string absolute = text(member(json, "@odata.nextLink"));
             auto at = absolute.find("/v1.0/");
             if (at != std::string::npos) next = absolute.substr(at + 5);
+            if (m_options.delta && next.empty()) {
+                deltaLink = text(member(json, "@odata.deltaLink"));
+                if (deltaLink.empty())
+                    failure = std::make_exception_ptr(
+                        RequestFailedError("Graph ended the change-tracking round without a deltaLink.",
+                                           response.status, "", response.header("request-id")));
+            }
             const Json* total = member(json, "@odata.count");
             if (total && total->is_number_integer()) count = total->get<long long>();
         }
@@ -1188,6 +1282,7 @@ void SyncEngine::onListPage(const BatchResponse& response) {
             std::lock_guard<std::mutex> lock(m_listMutex);
             m_pageInFlight = false;
             m_listDone = true;
+            m_listFailed = true;
         }
         m_pump->setInputClosed(true);
         checkDone();
@@ -1205,7 +1300,10 @@ void SyncEngine::onListPage(const BatchResponse& response) {
         }
         m_nextPage = next;
         m_pageInFlight = false;
-        if (next.empty()) m_listDone = true;
+        if (next.empty()) {
+            m_listDone = true;
+            m_deltaLinkFound = deltaLink;
+        }
     }
     if (next.empty()) m_pump->setInputClosed(true);
     admit();

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "mfaphone/internal/batch.hpp"
@@ -35,6 +36,10 @@ struct SourceProperty {
 
 // Checks the options and turns them into the planner's. Throws InvalidInputError.
 PlanOptions syncPlanOptions(const SyncOptions& options, std::vector<SourceProperty>& sources);
+
+// The part of a users/delta link (nextLink or deltaLink) to send in a $batch: "/users/delta?...".
+// Empty for an empty link; throws InvalidInputError for a link that is not a users/delta link.
+std::string deltaResumeUrl(const std::string& link);
 
 // The $select list that reads the users' ids, usageLocation and source properties.
 std::string userSelect(const std::vector<SourceProperty>& sources);
@@ -109,6 +114,7 @@ private:
     void listNext();
     void onListPage(const BatchResponse& response);
     bool inputDrained() const;
+    bool tenantMode() const;
     Plan planFor(User& user);
     std::string methodsUrl(const User& user, const std::string& suffix = {}) const;
 
@@ -133,12 +139,21 @@ private:
     std::string m_nextPage;  // relative url of the next page; empty when none
     bool m_pageInFlight = false;
     bool m_listDone = false;
+    bool m_listFailed = false;
+    // Delta mode: where the given link resumes ("" for a full round), whether this run resumes
+    // from it (false once it turned out to have expired), the users seen in this round (Graph
+    // may return a user twice) and the deltaLink of the round's last page.
+    std::string m_deltaResume;
+    bool m_deltaIncremental = false;
+    std::unordered_set<std::string> m_deltaSeen;
+    std::string m_deltaLinkFound;
 
     mutable std::mutex m_usersMutex;
     std::unordered_map<long long, UserPtr> m_users;  // admitted, not yet final
 
     mutable std::mutex m_totalsMutex;
     SyncTotals m_totals;
+    long long m_unsettled = 0;  // changes that failed, were declined or cancelled, or only planned
     Context::Registration m_cancelRegistration;
 };
 
