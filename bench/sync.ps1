@@ -22,6 +22,8 @@ param(
     [int] $ThrottleLimit = 32,
     # Resource units per 10 s for the "throttle-bound" pass (budgets scaled down so throttling dominates); 0 skips it.
     [int] $ScaledRuLimit = 600,
+    # Largest tenant the scaled-down pass runs for (at 600 RU per 10 s, 100k users take over 30 minutes).
+    [int] $ScaledMaxUsers = 10000,
     [string] $ResultFile
 )
 
@@ -104,7 +106,9 @@ function Get-HostMemoryMB([string] $field) {
     0
 }
 function Reset-PeakMemory {
-    [System.GC]::Collect(); [System.GC]::WaitForPendingFinalizers(); [System.GC]::Collect()
+    # Aggressive: the set-up's garbage is collected and its memory given back to the system.
+    [System.GC]::Collect(2, [System.GCCollectionMode]::Aggressive, $true, $true)
+    [System.GC]::WaitForPendingFinalizers()
     [System.IO.File]::WriteAllText('/proc/self/clear_refs', '5')
 }
 
@@ -169,7 +173,7 @@ $results = foreach ($size in $sizes) {
 
     foreach ($pass in @('published budgets', 'scaled-down budgets')) {
         if ($pass -eq 'scaled-down budgets') {
-            if ($ScaledRuLimit -le 0) { continue }
+            if ($ScaledRuLimit -le 0 -or $size -gt $ScaledMaxUsers) { continue }
             # The same workload again: restore it, then limit the resource units.
             $null = Invoke-Control POST '/control/faults' '{"latency":"none"}'
             $changed = Set-Workload $syncTenant $size
@@ -221,6 +225,7 @@ $results = foreach ($size in $sizes) {
             Failed               = $summary.Failed
             HostMBAtStart        = $startMB
             PeakHostMB           = Get-HostMemoryMB 'VmHWM'
+            PeakGrowthMB         = [math]::Round((Get-HostMemoryMB 'VmHWM') - $startMB, 1)
             CpuMsPer1kUsers      = [math]::Round($cpu / $size * 1000, 0)
         }
         $null = Invoke-Control POST '/control/throttling' '{"ruLimit":null,"resetBudgets":true}'
