@@ -196,47 +196,9 @@ namespace MfaPhone.Commands
             !string.IsNullOrEmpty(_result.UserPrincipalName) ? _result.UserPrincipalName : Convert.ToString(slotTarget, CultureInfo.InvariantCulture);
 
         /// <summary>ShouldProcess for each change that writes; the engine applies what was approved.</summary>
-        private void OnDecision(Event ev, BulkPipeline<SyncInput>.Slot slot)
-        {
-            string target = TargetName(slot?.Target ?? _result.User);
-            int count = _result.ChangeCount();
-            using (var decisions = new StringVector())
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    using (SyncChange change = _result.Change(i))
-                    {
-                        if (!change.Writes)
-                        {
-                            decisions.Add("Apply");
-                            continue;
-                        }
-                        string action = Describe(change);
-                        bool yes = ShouldProcess($"Performing \"{action}\" on target \"{target}\".",
-                            $"Are you sure you want to {char.ToLowerInvariant(action[0]) + action.Substring(1)} for \"{target}\"?", "Confirm",
-                            out ShouldProcessReason reason);
-                        decisions.Add(yes ? "Apply" : reason == ShouldProcessReason.WhatIf ? "WhatIf" : "Decline");
-                    }
-                }
-                _operation.Decide(ev.Index, decisions);
-            }
-        }
+        private void OnDecision(Event ev, BulkPipeline<SyncInput>.Slot slot) =>
+            ChangeDecisions.Ask(this, _operation, _result, ev, TargetName(slot?.Target ?? _result.User));
 
-        /// <summary>"Update mobile phone to +46 *******67", "Enable SMS sign-in on the mobile phone" (numbers masked).</summary>
-        internal static string Describe(SyncChange change)
-        {
-            string sms = change.SmsSignIn == "Enable" ? "enable SMS sign-in" : change.SmsSignIn == "Disable" ? "disable SMS sign-in" : "";
-            string text;
-            switch (change.Action)
-            {
-                case "Add": text = $"Add {change.PhoneType} phone {MfaPhoneNative.MaskPhoneNumber(change.After)}"; break;
-                case "Update": text = $"Update {change.PhoneType} phone to {MfaPhoneNative.MaskPhoneNumber(change.After)}"; break;
-                case "Remove": text = $"Remove {change.PhoneType} phone {MfaPhoneNative.MaskPhoneNumber(change.Before)}"; break;
-                default:
-                    return sms.Length > 0 ? char.ToUpperInvariant(sms[0]) + sms.Substring(1) + $" on the {change.PhoneType} phone" : change.Action;
-            }
-            return sms.Length > 0 ? text + "; " + sms : text;
-        }
 
         /// <summary>The result of each change made or found in place (with -PassThru); what the plan refused or Graph failed becomes an error instead.</summary>
         private void OnResult(Event ev, BulkPipeline<SyncInput>.Slot slot)

@@ -333,50 +333,10 @@ namespace MfaPhone.Commands
 
         private void FailInput(string message) => Fail(new MfaPhoneInvalidInputException(message), SourceProperty);
 
-        /// <summary>ShouldProcess for each change that writes, then the engine applies what was approved.</summary>
-        private void OnDecision(Event ev, BulkPipeline<SyncInput>.Slot slot)
-        {
-            string target = string.IsNullOrEmpty(_result.UserPrincipalName) ? _result.User : _result.UserPrincipalName;
-            int count = _result.ChangeCount();
-            using (var decisions = new StringVector())
-            {
-                for (int i = 0; i < count; i++)
-                {
-                    using (SyncChange change = _result.Change(i))
-                    {
-                        if (!change.Writes)
-                        {
-                            decisions.Add("Apply");
-                            continue;
-                        }
-                        string action = Describe(change);
-                        bool yes = ShouldProcess($"Performing \"{action}\" on target \"{target}\".",
-                            $"Are you sure you want to {Lower(action)} for \"{target}\"?", "Confirm",
-                            out ShouldProcessReason reason);
-                        decisions.Add(yes ? "Apply" : reason == ShouldProcessReason.WhatIf ? "WhatIf" : "Decline");
-                    }
-                }
-                _operation.Decide(ev.Index, decisions);
-            }
-        }
+        /// <summary>ShouldProcess for each change that writes; the engine applies what was approved.</summary>
+        private void OnDecision(Event ev, BulkPipeline<SyncInput>.Slot slot) =>
+            ChangeDecisions.Ask(this, _operation, _result, ev, string.IsNullOrEmpty(_result.UserPrincipalName) ? _result.User : _result.UserPrincipalName);
 
-        /// <summary>"Update mobile phone to +46 *******67; enable SMS sign-in" (the number masked).</summary>
-        private static string Describe(SyncChange change)
-        {
-            string number = string.IsNullOrEmpty(change.After) ? "" : MfaPhoneNative.MaskPhoneNumber(change.After);
-            string sms = change.SmsSignIn == "Enable" ? "enable SMS sign-in" : change.SmsSignIn == "Disable" ? "disable SMS sign-in" : "";
-            string text;
-            switch (change.Action)
-            {
-                case "Add": text = $"Add {change.PhoneType} phone {number}"; break;
-                case "Update": text = $"Update {change.PhoneType} phone to {number}"; break;
-                case "Remove": text = $"Remove {change.PhoneType} phone {MfaPhoneNative.MaskPhoneNumber(change.Before)}"; break;
-                default: return sms.Length > 0 ? char.ToUpperInvariant(sms[0]) + sms.Substring(1) + $" on the {change.PhoneType} phone" : change.Action;
-            }
-            return sms.Length > 0 ? text + "; " + sms : text;
-        }
-
-        private static string Lower(string text) => text.Length == 0 ? text : char.ToLowerInvariant(text[0]) + text.Substring(1);
 
         /// <summary>One result object per managed type; a failed change is also a non-terminating error.</summary>
         private void OnResult(Event ev, BulkPipeline<SyncInput>.Slot slot)
