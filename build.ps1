@@ -11,6 +11,11 @@
       package  build the module, then write build/package/MfaPhone.zip (Azure Automation) and
                build/package/MfaPhone.<version>.nupkg (PowerShell Gallery)
       pwsh     start pwsh with the built module importable; remaining arguments go to pwsh
+      test-prebuilt
+               on Windows, with a build tree built on Linux unpacked in build/ and tests/*/bin/
+               (the CI's windows job): the win-x64 native suite, the xUnit suites against
+               runtimes/win-x64/native/mfaphone_native.dll, and Windows PowerShell 5.1
+               (powershell.exe) importing the module and running examples/demo.ps1
 .EXAMPLE
     ./build.ps1 test
 .EXAMPLE
@@ -19,7 +24,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('deps', 'build', 'test', 'demo', 'bench', 'package', 'pwsh')]
+    [ValidateSet('deps', 'build', 'test', 'demo', 'bench', 'package', 'pwsh', 'test-prebuilt')]
     [string] $Task = 'build',
 
     [string] $Preset = $(if ($env:CI -eq 'true') { 'ci' } else { 'dev' }),
@@ -59,6 +64,55 @@ function Invoke-Pwsh([string[]] $PwshArguments) {
     $env:PSModulePath = (Join-Path $buildDir 'module') + $sep + $env:PSModulePath
     & (Get-Process -Id $PID).Path -NoProfile @PwshArguments
     exit $LASTEXITCODE
+}
+
+# Starts the emulator (build/emulator) with a tenant; returns the process and its base address.
+function Start-Emulator([string] $Tenant, [string] $LogDirectory) {
+    $emulator = Join-Path $buildDir 'emulator/mfaphone-emulator.dll'
+    $out = New-Item -ItemType Directory -Force -Path $LogDirectory
+    $stdout = Join-Path $out 'emulator.out'
+    $proc = Start-Process dotnet -ArgumentList @($emulator, '--port', '0', '--tenant', $Tenant, '--seed', '1') `
+        -RedirectStandardOutput $stdout -RedirectStandardError (Join-Path $out 'emulator.err') -PassThru -NoNewWindow
+    $line = $null
+    for ($i = 0; $i -lt 600 -and -not $line; $i++) {
+        Start-Sleep -Milliseconds 100
+        $line = Select-String -Path $stdout -Pattern 'listening on (http://\S+)' -ErrorAction SilentlyContinue | Select-Object -First 1
+    }
+    if (-not $line) { Stop-Process -Id $proc.Id -ErrorAction SilentlyContinue; throw 'The emulator did not report its port.' }
+    [pscustomobject]@{ Process = $proc; Endpoint = $line.Matches[0].Groups[1].Value }
+}
+
+# Windows, on a build tree made on Linux: what only real Windows shows (Schannel with the
+# certificate store, HTTP/2 over ALPN, Windows PowerShell 5.1 loading the DLL).
+function Invoke-TestPrebuilt {
+    if (-not $IsWindows -and $PSVersionTable.PSEdition -eq 'Core') { throw 'test-prebuilt runs on Windows.' }
+    $module = Join-Path $buildDir 'module/MfaPhone'
+    $dll = Join-Path $module 'runtimes/win-x64/native/mfaphone_native.dll'
+    if (-not (Test-Path $dll)) { throw "No $dll: unpack the Linux build tree (build/, tests/*/bin/) first." }
+    $env:MFAPHONE_EMULATOR = Join-Path $buildDir 'emulator/mfaphone-emulator.dll'
+    $env:MFAPHONE_PSHOST = Join-Path $buildDir 'tools/pshost/mfaphone-pwsh.dll'
+    $env:MFAPHONE_MODULE = $module
+    $env:MFAPHONE_TLS_DIR = Join-Path $buildDir 'tls'
+
+    Write-Host '==> native suite (win-x64)'
+    Invoke-Native (Join-Path $buildDir 'win-x64/tests/mfaphone_native_tests.exe') @('--reporter', 'console', '--order', 'rand', '--warn', 'NoAssertions')
+
+    foreach ($suite in @(@('module', 'MfaPhone.Module.Tests'), @('emulator', 'MfaPhone.Emulator.Tests'), @('pshost', 'MfaPhone.PsHost.Tests'))) {
+        $assembly = Join-Path $root "tests/$($suite[0])/bin/Release/net10.0/$($suite[1]).dll"
+        Write-Host "==> xUnit: $($suite[0])"
+        Invoke-Native dotnet @('test', $assembly, '--logger', 'console;verbosity=normal')
+    }
+
+    Write-Host '==> Windows PowerShell 5.1: Import-Module and examples/demo.ps1'
+    $emulator = Start-Emulator (Join-Path $root 'emulator/tenants/demo.json') (Join-Path $buildDir 'demo-ps51')
+    try {
+        # Windows PowerShell 5.1 reads a script without a BOM as ANSI: read the demo as UTF-8, so
+        # the names with accents reach the module as they are.
+        $command = "`$env:PSModulePath = '$(Join-Path $buildDir 'module');' + `$env:PSModulePath; " +
+            "& ([scriptblock]::Create([IO.File]::ReadAllText('$(Join-Path $root 'examples/demo.ps1')', [Text.Encoding]::UTF8))) -Endpoint '$($emulator.Endpoint)'"
+        Invoke-Native powershell.exe @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', $command)
+    }
+    finally { Stop-Process -Id $emulator.Process.Id -ErrorAction SilentlyContinue }
 }
 
 Push-Location $root
@@ -101,6 +155,7 @@ try {
             & (Join-Path $root 'tools/package.ps1') @package
         }
         'pwsh' { Invoke-Pwsh $Arguments }
+        'test-prebuilt' { Invoke-TestPrebuilt }
     }
 }
 finally { Pop-Location }

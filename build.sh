@@ -23,6 +23,12 @@ build_dir="$root/build"
 
 apt_packages=(cmake ninja-build g++ pkg-config swig libcurl4-openssl-dev libssl-dev openssl
               nlohmann-json3-dev catch2 libphonenumber-dev libcpp-httplib-dev ca-certificates)
+# win-x64: the mingw-w64 cross compiler (posix threads), what tools/windows/deps.sh needs to build
+# the dependencies from Debian's source packages, objdump for the DLL check, Wine for the tests.
+apt_packages+=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
+               mingw-w64-x86-64-dev libz-mingw-w64-dev dpkg-dev xz-utils patch perl python3
+               protobuf-compiler unicode-data wine64 wine)
+deb_src_list=/etc/apt/sources.list.d/mfaphone-deb-src.sources
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +58,13 @@ task_deps() {
         # shellcheck disable=SC2086
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
     fi
+    # deb-src entries (a file the build owns) so tools/windows/deps.sh can fetch source packages.
+    if [ ! -f "$deb_src_list" ]; then
+        log "adding deb-src entries ($deb_src_list)"
+        local sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        $sudo bash "$root/tools/windows/apt-deb-src.sh"
+    fi
     command -v dotnet >/dev/null || die "the .NET SDK (dotnet, 8.0 or later) is not installed; install it and run again."
     local p
     for p in $(dotnet_projects); do
@@ -62,7 +75,7 @@ task_deps() {
 }
 
 ensure_deps() {
-    if [ ! -f "$build_dir/.deps-ok" ] || [ -n "$(missing_packages)" ]; then task_deps; fi
+    if [ ! -f "$build_dir/.deps-ok" ] || [ ! -f "$deb_src_list" ] || [ -n "$(missing_packages)" ]; then task_deps; fi
 }
 
 task_build() {

@@ -3,15 +3,20 @@
 // certificate; and RAII environment overrides.
 #pragma once
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -24,22 +29,44 @@
 
 namespace mfaphone::test {
 
+// The few socket and environment calls that differ between POSIX and Windows.
+#ifdef _WIN32
+using SocketHandle = SOCKET;
+inline bool socketValid(SocketHandle s) { return s != INVALID_SOCKET; }
+inline void closeSocket(SocketHandle s) { ::closesocket(s); }
+inline int pollSockets(pollfd* fds, unsigned long count, int timeoutMs) { return ::WSAPoll(fds, count, timeoutMs); }
+inline void setEnv(const char* name, const char* value) { _putenv_s(name, value ? value : ""); }
+constexpr int kSendFlags = 0;
+inline void startSockets() {
+    static const bool started = [] {
+        WSADATA data;
+        return ::WSAStartup(MAKEWORD(2, 2), &data) == 0;
+    }();
+    (void)started;
+}
+#else
+using SocketHandle = int;
+inline bool socketValid(SocketHandle s) { return s >= 0; }
+inline void closeSocket(SocketHandle s) { ::close(s); }
+inline int pollSockets(pollfd* fds, nfds_t count, int timeoutMs) { return ::poll(fds, count, timeoutMs); }
+inline void setEnv(const char* name, const char* value) {
+    if (value)
+        ::setenv(name, value, 1);
+    else
+        ::unsetenv(name);
+}
+constexpr int kSendFlags = MSG_NOSIGNAL;
+inline void startSockets() {}
+#endif
+
 // Sets (or unsets) an environment variable for the lifetime of the object, then restores it.
 class EnvOverride {
 public:
     EnvOverride(std::string name, const char* value) : m_name(std::move(name)) {
         if (const char* old = std::getenv(m_name.c_str())) m_old = old;
-        if (value)
-            setenv(m_name.c_str(), value, 1);
-        else
-            unsetenv(m_name.c_str());
+        setEnv(m_name.c_str(), value);
     }
-    ~EnvOverride() {
-        if (m_old)
-            setenv(m_name.c_str(), m_old->c_str(), 1);
-        else
-            unsetenv(m_name.c_str());
-    }
+    ~EnvOverride() { setEnv(m_name.c_str(), m_old ? m_old->c_str() : nullptr); }
     EnvOverride(const EnvOverride&) = delete;
     EnvOverride& operator=(const EnvOverride&) = delete;
 
@@ -53,10 +80,11 @@ public:
     // With tls, every accepted connection gets a TLS handshake with a self-signed certificate
     // for 127.0.0.1 that no client trusts.
     explicit RawListener(bool tls = false) {
+        startSockets();
         m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (m_fd < 0) throw std::runtime_error("socket failed");
+        if (!socketValid(m_fd)) throw std::runtime_error("socket failed");
         int one = 1;
-        ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&one), sizeof one);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -71,7 +99,7 @@ public:
     ~RawListener() {
         m_stop = true;
         m_thread.join();
-        ::close(m_fd);
+        closeSocket(m_fd);
         if (m_ctx) SSL_CTX_free(m_ctx);
     }
     int port() const { return m_port; }
@@ -106,24 +134,24 @@ private:
     void run() {
         while (!m_stop) {
             pollfd p{m_fd, POLLIN, 0};
-            if (::poll(&p, 1, 50) <= 0) continue;
-            int client = ::accept(m_fd, nullptr, nullptr);
-            if (client < 0) continue;
+            if (pollSockets(&p, 1, 50) <= 0) continue;
+            SocketHandle client = ::accept(m_fd, nullptr, nullptr);
+            if (!socketValid(client)) continue;
             ++m_connections;
             if (m_ctx) {
                 SSL* ssl = SSL_new(m_ctx);
-                SSL_set_fd(ssl, client);
+                SSL_set_fd(ssl, static_cast<int>(client));
                 SSL_accept(ssl);  // the client aborts: it does not trust the certificate
                 SSL_free(ssl);
-                ::close(client);
+                closeSocket(client);
                 continue;
             }
             std::string data;
             char buf[4096];
             for (;;) {
                 pollfd c{client, POLLIN, 0};
-                if (::poll(&c, 1, 300) <= 0) break;
-                ssize_t n = ::recv(client, buf, sizeof buf, 0);
+                if (pollSockets(&c, 1, 300) <= 0) break;
+                auto n = ::recv(client, buf, sizeof buf, 0);
                 if (n <= 0) break;
                 data.append(buf, static_cast<std::size_t>(n));
                 if (data.find("\r\n\r\n") != std::string::npos) break;
@@ -134,12 +162,12 @@ private:
             }
             static const char reply[] =
                 "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            ::send(client, reply, sizeof reply - 1, MSG_NOSIGNAL);
-            ::close(client);
+            ::send(client, reply, sizeof reply - 1, kSendFlags);
+            closeSocket(client);
         }
     }
 
-    int m_fd = -1;
+    SocketHandle m_fd{};
     int m_port = 0;
     SSL_CTX* m_ctx = nullptr;
     std::atomic<bool> m_stop{false};

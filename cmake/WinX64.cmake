@@ -1,0 +1,54 @@
+# The win-x64 native core, cross-built on Linux with mingw-w64 into build/win-x64/ as a second
+# CMake build of this same tree (toolchain tools/windows/mingw-w64-x86_64.cmake), over the
+# static dependencies tools/windows/deps.sh builds once into a cache outside the source tree.
+# Products: mfaphone_native.dll (staged as runtimes/win-x64/native/ in the module) and the native
+# test suite as a .exe that CTest runs under Wine (tools/windows/wine-run.sh).
+include(ExternalProject)
+find_program(MFAPHONE_MINGW_CXX x86_64-w64-mingw32-g++-posix)
+find_program(MFAPHONE_WINE wine)
+set(win_default OFF)
+if(NOT WIN32 AND CMAKE_HOST_SYSTEM_NAME STREQUAL "Linux" AND MFAPHONE_MINGW_CXX)
+    set(win_default ON)
+endif()
+if(DEFINED ENV{MFAPHONE_BUILD_WIN_X64})  # e.g. OFF for a job that packs a DLL built elsewhere
+    set(win_default $ENV{MFAPHONE_BUILD_WIN_X64})
+endif()
+option(MFAPHONE_BUILD_WIN_X64 "Cross-build the win-x64 native library and tests with mingw-w64" ${win_default})
+if(NOT MFAPHONE_BUILD_WIN_X64)
+    return()
+endif()
+
+set(MFAPHONE_WIN_X64_DIR ${CMAKE_BINARY_DIR}/win-x64 CACHE INTERNAL "win-x64 cross build tree")
+set(MFAPHONE_WIN_X64_DLL ${MFAPHONE_WIN_X64_DIR}/native-lib/mfaphone_native.dll CACHE INTERNAL "win-x64 native library")
+set(MFAPHONE_WIN_X64_TESTS ${MFAPHONE_WIN_X64_DIR}/tests/mfaphone_native_tests.exe CACHE INTERNAL "win-x64 native tests")
+set(deps_script ${PROJECT_SOURCE_DIR}/tools/windows/deps.sh)
+execute_process(COMMAND bash ${deps_script} --prefix OUTPUT_VARIABLE win_deps_prefix
+    OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+
+set(win_tests OFF)
+if(MFAPHONE_BUILD_TESTS)
+    set(win_tests ON)
+endif()
+ExternalProject_Add(mfaphone_win_x64
+    SOURCE_DIR ${PROJECT_SOURCE_DIR}
+    BINARY_DIR ${MFAPHONE_WIN_X64_DIR}
+    TMP_DIR ${CMAKE_BINARY_DIR}/win-x64-ep/tmp
+    STAMP_DIR ${CMAKE_BINARY_DIR}/win-x64-ep/stamp
+    # The dependencies first (built once per machine and recipe, then a cache hit).
+    CONFIGURE_COMMAND bash ${deps_script} > /dev/null
+    COMMAND ${CMAKE_COMMAND} -S ${PROJECT_SOURCE_DIR} -B ${MFAPHONE_WIN_X64_DIR} -G Ninja
+            -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake
+            -DMFAPHONE_WIN_DEPS=${win_deps_prefix}
+            -DCMAKE_BUILD_TYPE=Release
+            -DMFAPHONE_BUILD_DOTNET=OFF
+            -DMFAPHONE_BUILD_TESTS=${win_tests}
+            -DMFAPHONE_WINE_RUN=${PROJECT_SOURCE_DIR}/tools/windows/wine-run.sh
+    BUILD_COMMAND nice -n 10 ${CMAKE_COMMAND} --build ${MFAPHONE_WIN_X64_DIR} --parallel 2
+    BUILD_ALWAYS ON
+    BUILD_BYPRODUCTS ${MFAPHONE_WIN_X64_DLL} ${MFAPHONE_WIN_X64_TESTS}
+    INSTALL_COMMAND ""
+    USES_TERMINAL_CONFIGURE ON
+    USES_TERMINAL_BUILD ON)
+# Reconfigure the cross build when the dependency recipe changes.
+ExternalProject_Add_StepDependencies(mfaphone_win_x64 configure ${deps_script}
+    ${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake)

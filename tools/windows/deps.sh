@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Builds the win-x64 dependencies of the native core with Debian's mingw-w64 (posix threads),
+# from Debian's source packages, as static libraries in one prefix, and prints that prefix.
+#
+#   tools/windows/deps.sh            build what is missing (or reuse the cache), print the prefix
+#   tools/windows/deps.sh --key      print the cache key only
+#   tools/windows/deps.sh --prefix   print the prefix only (built or not)
+#
+# What goes in, and why:
+#   zlib            libz-mingw-w64-dev (already a static mingw library; nothing to build)
+#   nghttp2         HTTP/2 for curl
+#   curl            Schannel TLS (the Windows certificate store; no OpenSSL in the transport),
+#                   patches/curl-schannel-alpn-mingw.patch so HTTP/2 can be negotiated
+#   OpenSSL         libcrypto for the core's crypto and the native tests' key and certificate
+#                   fixtures; libssl for the tests' HTTPS server
+#   abseil, protobuf-lite, RE2 (+ unicode-data tables), ICU common
+#                   libphonenumber's stack; libphonenumber itself with RE2 as regexp engine
+#
+# The prefix lives outside the source tree, keyed by the source versions, the recipe revision
+# below, the patches, the helper CMake files and the compiler, so every checkout on a machine shares it:
+#   ${MFAPHONE_DEPS_CACHE:-$HOME/.cache/mfaphone}/win-x64/<key>
+# Source packages are downloaded once into ${MFAPHONE_DEPS_CACHE}/sources. Each library is
+# stamped when installed, so an interrupted build resumes where it stopped.
+# Environment: MFAPHONE_DEPS_JOBS (parallel jobs, default 2), MFAPHONE_DEPS_NICE (default 10).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${MFAPHONE_DEPS_CACHE:-$HOME/.cache/mfaphone}"
+jobs="${MFAPHONE_DEPS_JOBS:-2}"
+nice_level="${MFAPHONE_DEPS_NICE:-10}"
+triple=x86_64-w64-mingw32
+cc="$triple-gcc-posix"
+cxx="$triple-g++-posix"
+
+# Debian source packages (bookworm), pinned: the versions are part of the cache key.
+sources=(
+    nghttp2=1.52.0-1+deb12u3
+    curl=7.88.1-10+deb12u15
+    openssl=3.0.20-1~deb12u2
+    abseil=20220623.1-1+deb12u2
+    protobuf=3.21.12-3+deb12u1
+    re2=20220601+dfsg-1
+    icu=72.1-3+deb12u1
+    libphonenumber=8.12.57+ds-3
+)
+
+log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
+die() { printf 'tools/windows/deps.sh: %s\n' "$*" >&2; exit 1; }
+
+# Bump when a build step or its options change (comments do not count).
+recipe=1
+
+cache_key() {
+    {
+        printf '%s\n' "recipe $recipe" "${sources[@]}"
+        cat "$here/mingw-w64-x86_64.cmake"
+        find "$here/patches" "$here/cmake" -type f | LC_ALL=C sort | xargs cat
+        "$cxx" -dumpfullversion -dumpversion 2>/dev/null || echo "no compiler"
+        dpkg-query -W -f='${Version}\n' mingw-w64-x86-64-dev libz-mingw-w64-dev 2>/dev/null || true
+    } | sha256sum | cut -c1-16
+}
+
+key="$(cache_key)"
+prefix="$cache/win-x64/$key"
+case "${1:-}" in
+    --key) echo "$key"; exit 0 ;;
+    --prefix) echo "$prefix"; exit 0 ;;
+    "") ;;
+    *) die "unknown option '$1' (--key, --prefix)" ;;
+esac
+
+if [ -f "$prefix/.complete" ]; then
+    log "cached in $prefix"
+    echo "$prefix"
+    exit 0
+fi
+
+command -v "$cxx" >/dev/null || die "$cxx is missing: install g++-mingw-w64-x86-64-posix (./build.sh deps does)."
+command -v dpkg-source >/dev/null || die "dpkg-source is missing: install dpkg-dev (./build.sh deps does)."
+command -v protoc >/dev/null || die "protoc is missing: install protobuf-compiler (./build.sh deps does)."
+[ -f /usr/share/unicode/CaseFolding.txt ] || die "unicode-data is missing (RE2's tables are generated from it)."
+
+work="$cache/win-x64/build-$key"
+mkdir -p "$prefix/include" "$prefix/lib" "$prefix/.stamps" "$work" "$cache/sources"
+run() { nice -n "$nice_level" "$@"; }
+toolchain=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$here/mingw-w64-x86_64.cmake" -DMFAPHONE_WIN_DEPS="$prefix"
+           -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_PREFIX_PATH="$prefix"
+           -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_STANDARD=17
+           -DCMAKE_C_FLAGS="-O2" -DCMAKE_CXX_FLAGS="-O2")
+
+# Unpacks one source package (Debian's patches applied) into $work and prints its directory.
+unpack() {
+    local spec="$1" name="${1%%=*}" version="${1#*=}" upstream dsc dir
+    upstream="${version%-*}"; upstream="${upstream#*:}"
+    dsc="$cache/sources/${name}_${version#*:}.dsc"
+    dir="$work/$name-$upstream"
+    if [ ! -f "$dsc" ]; then
+        log "apt-get source $spec"
+        (cd "$cache/sources" && apt-get source --download-only -qq "$spec" >/dev/null 2>&1) ||
+            die "could not download the source package $spec (is a deb-src entry present? ./build.sh deps writes one)"
+    fi
+    if [ ! -d "$dir" ]; then
+        (cd "$work" && dpkg-source -x "$dsc" "$dir" >/dev/null 2>&1) || die "could not unpack $dsc"
+    fi
+    echo "$dir"
+}
+
+done_already() { [ -f "$prefix/.stamps/$1" ]; }
+stamp() { echo "$2" > "$prefix/.stamps/$1"; log "$1 done"; }
+spec_of() { local s; for s in "${sources[@]}"; do [ "${s%%=*}" = "$1" ] && echo "$s"; done; }
+
+build_nghttp2() {
+    local src; src="$(unpack "$(spec_of nghttp2)")"
+    run cmake -S "$src" -B "$work/nghttp2-build" "${toolchain[@]}" -DENABLE_LIB_ONLY=ON \
+        -DENABLE_STATIC_LIB=ON -DENABLE_SHARED_LIB=OFF -DENABLE_DOC=OFF -DWITH_JEMALLOC=OFF >/dev/null
+    run cmake --build "$work/nghttp2-build" -j "$jobs" --target install >/dev/null
+}
+
+build_curl() {
+    local src; src="$(unpack "$(spec_of curl)")"
+    if [ ! -f "$src/.mfaphone-patched" ]; then
+        patch -d "$src" -p1 -s < "$here/patches/curl-schannel-alpn-mingw.patch"
+        touch "$src/.mfaphone-patched"
+    fi
+    run cmake -S "$src" -B "$work/curl-build" "${toolchain[@]}" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF \
+        -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DCURL_USE_LIBSSH2=OFF -DUSE_LIBIDN2=OFF \
+        -DUSE_NGHTTP2=ON -DCURL_ZLIB=ON -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DHTTP_ONLY=ON \
+        -DCURL_DISABLE_LDAP=ON -DENABLE_MANUAL=OFF -DCURL_STATIC_CRT=OFF -DENABLE_UNICODE=ON \
+        -DNGHTTP2_INCLUDE_DIR="$prefix/include" -DNGHTTP2_LIBRARY="$prefix/lib/libnghttp2.a" \
+        -DCMAKE_C_FLAGS="-O2 -DNGHTTP2_STATICLIB" >/dev/null
+    run cmake --build "$work/curl-build" -j "$jobs" --target install >/dev/null
+}
+
+build_openssl() {
+    local src; src="$(unpack "$(spec_of openssl)")"
+    (cd "$src" && CC="$cc" CXX="$cxx" AR="$triple-ar" RANLIB="$triple-ranlib" RC="$triple-windres" \
+        run perl Configure mingw64 no-shared no-tests no-dso no-engine no-legacy no-capieng \
+            no-comp no-ui-console --prefix="$prefix" --libdir=lib >/dev/null &&
+        run make -j "$jobs" build_libs >/dev/null && run make install_dev >/dev/null)
+}
+
+build_abseil() {
+    local src; src="$(unpack "$(spec_of abseil)")"
+    run cmake -S "$src" -B "$work/abseil-build" "${toolchain[@]}" -DABSL_PROPAGATE_CXX_STD=ON \
+        -DBUILD_TESTING=OFF -DABSL_ENABLE_INSTALL=ON >/dev/null
+    # Only what libphonenumber uses (strings, synchronization, the hash containers).
+    run cmake --build "$work/abseil-build" -j "$jobs" --target absl_strings absl_synchronization \
+        absl_raw_hash_set absl_hash >/dev/null
+    (cd "$src" && find absl \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
+    find "$work/abseil-build" -name 'libabsl_*.a' -exec cp {} "$prefix/lib/" \;
+}
+
+build_protobuf() {
+    local src; src="$(unpack "$(spec_of protobuf)")"
+    run cmake -S "$src" -B "$work/protobuf-build" "${toolchain[@]}" -Dprotobuf_BUILD_TESTS=OFF \
+        -Dprotobuf_BUILD_PROTOC_BINARIES=OFF -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_SHARED_LIBS=OFF \
+        -Dprotobuf_BUILD_LIBPROTOC=OFF >/dev/null
+    run cmake --build "$work/protobuf-build" -j "$jobs" --target libprotobuf-lite >/dev/null
+    cp "$work/protobuf-build/libprotobuf-lite.a" "$prefix/lib/"
+    (cd "$src/src" && find google \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
+}
+
+build_re2() {
+    local src; src="$(unpack "$(spec_of re2)")"
+    # Debian strips the generated Unicode tables; regenerate them from unicode-data.
+    (cd "$src/re2" && python3 make_unicode_casefold.py > unicode_casefold.cc &&
+        python3 make_unicode_groups.py > unicode_groups.cc)
+    run cmake -S "$src" -B "$work/re2-build" "${toolchain[@]}" -DRE2_BUILD_TESTING=OFF >/dev/null
+    run cmake --build "$work/re2-build" -j "$jobs" --target install >/dev/null
+}
+
+build_icu() {
+    local src; src="$(unpack "$(spec_of icu)")"
+    run cmake -S "$here/cmake/icu-common" -B "$work/icu-build" "${toolchain[@]}" \
+        -DICU_SOURCE_DIR="$src/source" >/dev/null
+    run cmake --build "$work/icu-build" -j "$jobs" --target install >/dev/null
+}
+
+build_libphonenumber() {
+    local src; src="$(unpack "$(spec_of libphonenumber)")"
+    run cmake -S "$here/cmake/libphonenumber" -B "$work/libphonenumber-build" "${toolchain[@]}" \
+        -DPHONENUMBER_SOURCE_DIR="$src/cpp" >/dev/null
+    run cmake --build "$work/libphonenumber-build" -j "$jobs" --target install >/dev/null
+}
+
+start=$(date +%s)
+log "building into $prefix (key $key; -j$jobs, nice $nice_level)"
+for lib in nghttp2 curl openssl abseil protobuf re2 icu libphonenumber; do
+    done_already "$lib" && continue
+    t0=$(date +%s)
+    log "$lib ($(spec_of "$lib"))"
+    # Each library's output goes to a log; on failure its end is shown.
+    if ! "build_$lib" > "$work/$lib.log" 2>&1; then
+        tail -n 40 "$work/$lib.log" >&2
+        die "$lib failed to build (full log: $work/$lib.log)"
+    fi
+    stamp "$lib" "$(spec_of "$lib") $(( $(date +%s) - t0 ))s"
+done
+cat "$prefix"/.stamps/* > "$prefix/.complete"
+rm -rf "$work"
+log "done in $(( $(date +%s) - start ))s"
+echo "$prefix"

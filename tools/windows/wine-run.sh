@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs a win-x64 program under Wine for the tests, headless and isolated:
+#   WINEPREFIX   a private prefix (CTest passes one under build/); created on first use, under
+#                a lock so parallel tests share one initialisation
+#   WINEDEBUG=-all, no display, no Mono/Gecko installers
+#   MFAPHONE_WINE_TIMEOUT  seconds before the program is stopped (default 1200: generous, so a
+#                loaded machine is slow rather than failing)
+# The program's exit code is returned.
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: wine-run.sh program.exe [args...]" >&2; exit 2; }
+: "${WINEPREFIX:?wine-run.sh: set WINEPREFIX to a private prefix}"
+export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=;mshtml=" WINEARCH=win64
+unset DISPLAY WAYLAND_DISPLAY
+wine=/usr/lib/wine/wine64
+[ -x "$wine" ] || wine="$(command -v wine64 || command -v wine)" ||
+    { echo "wine-run.sh: Wine is not installed (apt-get install wine64)" >&2; exit 2; }
+timeout_s="${MFAPHONE_WINE_TIMEOUT:-1200}"
+
+mkdir -p "$(dirname "$WINEPREFIX")"
+(
+    flock -w 900 9 || { echo "wine-run.sh: timed out waiting for the Wine prefix lock" >&2; exit 1; }
+    if [ ! -f "$WINEPREFIX/.mfaphone-ready" ]; then
+        rm -rf "$WINEPREFIX"
+        echo "wine-run.sh: creating the Wine prefix $WINEPREFIX" >&2
+        timeout 900 "$wine" wineboot -i >/dev/null 2>&1 || { echo "wine-run.sh: wineboot failed" >&2; exit 1; }
+        timeout 300 wineserver -w || true
+        touch "$WINEPREFIX/.mfaphone-ready"
+    fi
+) 9>"$WINEPREFIX.lock"
+
+status=0
+timeout -k 30 "$timeout_s" "$wine" "$@" || status=$?
+[ "$status" -eq 124 ] && echo "wine-run.sh: $1 did not finish within ${timeout_s}s" >&2
+exit "$status"
