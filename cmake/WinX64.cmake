@@ -24,6 +24,10 @@ set(MFAPHONE_WIN_X64_TESTS ${MFAPHONE_WIN_X64_DIR}/tests/mfaphone_native_tests.e
 set(deps_script ${PROJECT_SOURCE_DIR}/tools/windows/deps.sh)
 execute_process(COMMAND bash ${deps_script} --prefix OUTPUT_VARIABLE win_deps_prefix
     OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+# The prefix is named by the recipe's key: configure again when the recipe changes.
+file(GLOB_RECURSE win_recipe_files ${PROJECT_SOURCE_DIR}/tools/windows/patches/* ${PROJECT_SOURCE_DIR}/tools/windows/cmake/*)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${deps_script}
+    ${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake ${win_recipe_files})
 
 set(win_tests OFF)
 if(MFAPHONE_BUILD_TESTS)
@@ -35,14 +39,14 @@ ExternalProject_Add(mfaphone_win_x64
     TMP_DIR ${CMAKE_BINARY_DIR}/win-x64-ep/tmp
     STAMP_DIR ${CMAKE_BINARY_DIR}/win-x64-ep/stamp
     # The dependencies first (built once per machine and recipe, then a cache hit).
-    CONFIGURE_COMMAND bash ${deps_script} > /dev/null
+    CONFIGURE_COMMAND bash ${deps_script}
     COMMAND ${CMAKE_COMMAND} -S ${PROJECT_SOURCE_DIR} -B ${MFAPHONE_WIN_X64_DIR} -G Ninja
             -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake
             -DMFAPHONE_WIN_DEPS=${win_deps_prefix}
-            -DCMAKE_BUILD_TYPE=Release
+            -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
             -DMFAPHONE_BUILD_DOTNET=OFF
             -DMFAPHONE_BUILD_TESTS=${win_tests}
-            -DMFAPHONE_WINE_RUN=${PROJECT_SOURCE_DIR}/tools/windows/wine-run.sh
+            -DCMAKE_CROSSCOMPILING_EMULATOR=${PROJECT_SOURCE_DIR}/tools/windows/wine-run.sh
     BUILD_COMMAND nice -n 10 ${CMAKE_COMMAND} --build ${MFAPHONE_WIN_X64_DIR} --parallel 2
     BUILD_ALWAYS ON
     BUILD_BYPRODUCTS ${MFAPHONE_WIN_X64_DLL} ${MFAPHONE_WIN_X64_TESTS}
@@ -52,3 +56,25 @@ ExternalProject_Add(mfaphone_win_x64
 # Reconfigure the cross build when the dependency recipe changes.
 ExternalProject_Add_StepDependencies(mfaphone_win_x64 configure ${deps_script}
     ${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake)
+
+# The bundled host (tools/pshost) as a self-contained win-x64 program, for the module smoke test
+# under Wine (tools/windows/module-smoke.sh). Its own artifacts path keeps it apart from the Linux
+# build of the same project.
+if(MFAPHONE_BUILD_DOTNET AND MFAPHONE_BUILD_TESTS)
+    file(GLOB_RECURSE pshost_sources CONFIGURE_DEPENDS
+        ${PROJECT_SOURCE_DIR}/tools/pshost/*.cs ${PROJECT_SOURCE_DIR}/tools/pshost/*.csproj)
+    list(FILTER pshost_sources EXCLUDE REGEX "/(bin|obj)/")
+    set(MFAPHONE_WIN_X64_PSHOST ${MFAPHONE_WIN_X64_DIR}/pshost/mfaphone-pwsh.exe CACHE INTERNAL "win-x64 bundled host")
+    add_custom_command(OUTPUT ${MFAPHONE_WIN_X64_PSHOST}
+        COMMAND ${DOTNET_EXECUTABLE} publish ${PROJECT_SOURCE_DIR}/tools/pshost/MfaPhone.PsHost.csproj
+                -c Release -r win-x64 --self-contained true --artifacts-path ${CMAKE_BINARY_DIR}/win-x64-pshost
+                -o ${MFAPHONE_WIN_X64_DIR}/pshost --nologo -v:q "-clp:ErrorsOnly;NoSummary"
+        COMMAND ${CMAKE_COMMAND} -E touch ${MFAPHONE_WIN_X64_PSHOST}
+        DEPENDS ${pshost_sources}
+        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+        COMMENT "dotnet publish tools/pshost (win-x64, self-contained)"
+        VERBATIM)
+    add_custom_target(mfaphone_pshost_win_x64 ALL DEPENDS ${MFAPHONE_WIN_X64_PSHOST})
+    # One dotnet at a time on the same project (restore writes shared files).
+    add_dependencies(mfaphone_pshost_win_x64 mfaphone_pshost)
+endif()

@@ -71,6 +71,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.Packages>
                      "MfaPhone/MfaPhone.psd1", "MfaPhone/MfaPhone.dll", "MfaPhone/MfaPhone.format.ps1xml", "MfaPhone/LICENSE",
                      "MfaPhone/en-US/MfaPhone.dll-Help.xml", "MfaPhone/en-US/about_MfaPhone.help.txt",
                      "MfaPhone/runtimes/linux-x64/native/libmfaphone_native.so", "MfaPhone/runtimes/win-x64/native/mfaphone_native.dll",
+                     "MfaPhone/THIRD_PARTY_NOTICES.txt",
                  })
         {
             Assert.Contains(expected, names);

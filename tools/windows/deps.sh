@@ -15,6 +15,8 @@
 #                   fixtures; libssl for the tests' HTTPS server
 #   abseil, protobuf-lite, RE2 (+ unicode-data tables), ICU common
 #                   libphonenumber's stack; libphonenumber itself with RE2 as regexp engine
+#                   (patches/libphonenumber-re2-adapter.patch: that adapter does not compile as
+#                   shipped in 8.12.57)
 #
 # The prefix lives outside the source tree, keyed by the source versions, the recipe revision
 # below, the patches, the helper CMake files and the compiler, so every checkout on a machine shares it:
@@ -48,7 +50,7 @@ log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
 die() { printf 'tools/windows/deps.sh: %s\n' "$*" >&2; exit 1; }
 
 # Bump when a build step or its options change (comments do not count).
-recipe=1
+recipe=2
 
 cache_key() {
     {
@@ -83,10 +85,12 @@ command -v protoc >/dev/null || die "protoc is missing: install protobuf-compile
 work="$cache/win-x64/build-$key"
 mkdir -p "$prefix/include" "$prefix/lib" "$prefix/.stamps" "$work" "$cache/sources"
 run() { nice -n "$nice_level" "$@"; }
+# -O1: the libraries spend their time waiting on the network; -O1 compiles much faster than the
+# -O3 of a plain Release build, which matters for a from-scratch build on a 2-core CI machine.
 toolchain=(-G Ninja -DCMAKE_TOOLCHAIN_FILE="$here/mingw-w64-x86_64.cmake" -DMFAPHONE_WIN_DEPS="$prefix"
            -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_PREFIX_PATH="$prefix"
            -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_CXX_STANDARD=17
-           -DCMAKE_C_FLAGS="-O2" -DCMAKE_CXX_FLAGS="-O2")
+           -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG")
 
 # Unpacks one source package (Debian's patches applied) into $work and prints its directory.
 unpack() {
@@ -127,7 +131,7 @@ build_curl() {
         -DUSE_NGHTTP2=ON -DCURL_ZLIB=ON -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DHTTP_ONLY=ON \
         -DCURL_DISABLE_LDAP=ON -DENABLE_MANUAL=OFF -DCURL_STATIC_CRT=OFF -DENABLE_UNICODE=ON \
         -DNGHTTP2_INCLUDE_DIR="$prefix/include" -DNGHTTP2_LIBRARY="$prefix/lib/libnghttp2.a" \
-        -DCMAKE_C_FLAGS="-O2 -DNGHTTP2_STATICLIB" >/dev/null
+        -DCMAKE_C_FLAGS="-DNGHTTP2_STATICLIB" >/dev/null
     run cmake --build "$work/curl-build" -j "$jobs" --target install >/dev/null
 }
 
@@ -144,8 +148,8 @@ build_abseil() {
     run cmake -S "$src" -B "$work/abseil-build" "${toolchain[@]}" -DABSL_PROPAGATE_CXX_STD=ON \
         -DBUILD_TESTING=OFF -DABSL_ENABLE_INSTALL=ON >/dev/null
     # Only what libphonenumber uses (strings, synchronization, the hash containers).
-    run cmake --build "$work/abseil-build" -j "$jobs" --target absl_strings absl_synchronization \
-        absl_raw_hash_set absl_hash >/dev/null
+    run cmake --build "$work/abseil-build" -j "$jobs" --target strings synchronization \
+        raw_hash_set hash >/dev/null
     (cd "$src" && find absl \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
     find "$work/abseil-build" -name 'libabsl_*.a' -exec cp {} "$prefix/lib/" \;
 }
@@ -162,9 +166,9 @@ build_protobuf() {
 
 build_re2() {
     local src; src="$(unpack "$(spec_of re2)")"
-    # Debian strips the generated Unicode tables; regenerate them from unicode-data.
+    # Debian strips the generated tables; regenerate them (Unicode ones from unicode-data).
     (cd "$src/re2" && python3 make_unicode_casefold.py > unicode_casefold.cc &&
-        python3 make_unicode_groups.py > unicode_groups.cc)
+        python3 make_unicode_groups.py > unicode_groups.cc && perl make_perl_groups.pl > perl_groups.cc)
     run cmake -S "$src" -B "$work/re2-build" "${toolchain[@]}" -DRE2_BUILD_TESTING=OFF >/dev/null
     run cmake --build "$work/re2-build" -j "$jobs" --target install >/dev/null
 }
@@ -178,6 +182,10 @@ build_icu() {
 
 build_libphonenumber() {
     local src; src="$(unpack "$(spec_of libphonenumber)")"
+    if [ ! -f "$src/.mfaphone-patched" ]; then
+        patch -d "$src" -p1 -s < "$here/patches/libphonenumber-re2-adapter.patch"
+        touch "$src/.mfaphone-patched"
+    fi
     run cmake -S "$here/cmake/libphonenumber" -B "$work/libphonenumber-build" "${toolchain[@]}" \
         -DPHONENUMBER_SOURCE_DIR="$src/cpp" >/dev/null
     run cmake --build "$work/libphonenumber-build" -j "$jobs" --target install >/dev/null
