@@ -5,6 +5,7 @@ set(MFAPHONE_WIN_DEPS "" CACHE PATH "Prefix of the win-x64 dependencies (tools/w
 list(PREPEND CMAKE_PREFIX_PATH ${MFAPHONE_WIN_DEPS})
 set(OPENSSL_ROOT_DIR ${MFAPHONE_WIN_DEPS})
 set(OPENSSL_USE_STATIC_LIBS TRUE)
+set(ZLIB_USE_STATIC_LIBS ON)  # libz.a from libz-mingw-w64-dev, not zlib1.dll
 set(CURL_NO_CURL_CMAKE OFF)
 
 # Header-only libraries (nlohmann/json, Catch2 v2, cpp-httplib): the build machine's copies, moved

@@ -40,7 +40,8 @@ ExternalProject_Add(mfaphone_win_x64
     STAMP_DIR ${CMAKE_BINARY_DIR}/win-x64-ep/stamp
     # The dependencies first (built once per machine and recipe, then a cache hit).
     CONFIGURE_COMMAND bash ${deps_script}
-    COMMAND ${CMAKE_COMMAND} -S ${PROJECT_SOURCE_DIR} -B ${MFAPHONE_WIN_X64_DIR} -G Ninja
+    # --fresh: a new dependency prefix must not meet libraries found in the old one.
+    COMMAND ${CMAKE_COMMAND} --fresh -S ${PROJECT_SOURCE_DIR} -B ${MFAPHONE_WIN_X64_DIR} -G Ninja
             -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake
             -DMFAPHONE_WIN_DEPS=${win_deps_prefix}
             -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
@@ -57,24 +58,10 @@ ExternalProject_Add(mfaphone_win_x64
 ExternalProject_Add_StepDependencies(mfaphone_win_x64 configure ${deps_script}
     ${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake)
 
-# The bundled host (tools/pshost) as a self-contained win-x64 program, for the module smoke test
-# under Wine (tools/windows/module-smoke.sh). Its own artifacts path keeps it apart from the Linux
-# build of the same project.
-if(MFAPHONE_BUILD_DOTNET AND MFAPHONE_BUILD_TESTS)
-    file(GLOB_RECURSE pshost_sources CONFIGURE_DEPENDS
-        ${PROJECT_SOURCE_DIR}/tools/pshost/*.cs ${PROJECT_SOURCE_DIR}/tools/pshost/*.csproj)
-    list(FILTER pshost_sources EXCLUDE REGEX "/(bin|obj)/")
-    set(MFAPHONE_WIN_X64_PSHOST ${MFAPHONE_WIN_X64_DIR}/pshost/mfaphone-pwsh.exe CACHE INTERNAL "win-x64 bundled host")
-    add_custom_command(OUTPUT ${MFAPHONE_WIN_X64_PSHOST}
-        COMMAND ${DOTNET_EXECUTABLE} publish ${PROJECT_SOURCE_DIR}/tools/pshost/MfaPhone.PsHost.csproj
-                -c Release -r win-x64 --self-contained true --artifacts-path ${CMAKE_BINARY_DIR}/win-x64-pshost
-                -o ${MFAPHONE_WIN_X64_DIR}/pshost --nologo -v:q "-clp:ErrorsOnly;NoSummary"
-        COMMAND ${CMAKE_COMMAND} -E touch ${MFAPHONE_WIN_X64_PSHOST}
-        DEPENDS ${pshost_sources}
-        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-        COMMENT "dotnet publish tools/pshost (win-x64, self-contained)"
-        VERBATIM)
-    add_custom_target(mfaphone_pshost_win_x64 ALL DEPENDS ${MFAPHONE_WIN_X64_PSHOST})
-    # One dotnet at a time on the same project (restore writes shared files).
-    add_dependencies(mfaphone_pshost_win_x64 mfaphone_pshost)
-endif()
+
+# The module smoke test (tools/windows/module-smoke.sh, tests/windows/smoke.ps1) needs the bundled
+# host as a self-contained win-x64 program:
+#   dotnet publish tools/pshost/MfaPhone.PsHost.csproj -c Release -r win-x64 --self-contained true \
+#       --artifacts-path build/win-x64-pshost -o build/win-x64/pshost
+# It is not part of the build: .NET 10's runtime does not start under Wine 8 (loading
+# System.Runtime.dll fails with "Module not found"), so the test would always fail here.

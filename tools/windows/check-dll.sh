@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks a win-x64 mfaphone_native.dll with objdump -p: it imports only DLLs that every Windows
 # has (no GCC, libstdc++, winpthread, curl, OpenSSL or zlib DLLs: those are linked statically),
-# and exports only the SWIG entry points (CSharp_*, SWIGRegister*). Exit 0 when both hold.
+# and exports only the SWIG entry points and the boundary helpers (CSharp_*, SWIGRegister*,
+# MfaPhone_*: the same list as wrapper/exports.map on Linux). Exit 0 when both hold.
 set -euo pipefail
 dll="${1:?usage: check-dll.sh mfaphone_native.dll}"
 objdump="${OBJDUMP:-x86_64-w64-mingw32-objdump}"
@@ -20,7 +21,7 @@ bad_imports="$(tr 'A-Z' 'a-z' <<<"$imports" | grep -Ev "$allowed" || true)"
 exports="$(awk '/\[Ordinal\/Name Pointer\] Table/ { on = 1; next } on && NF == 0 { on = 0 } on { print $NF }' <<<"$dump")"
 count="$(grep -c . <<<"$exports" || true)"
 echo "exports: $count"
-bad_exports="$(grep -Ev '^(CSharp_|SWIGRegister)' <<<"$exports" || true)"
+bad_exports="$(grep -Ev '^(CSharp_|SWIGRegister|MfaPhone_)' <<<"$exports" || true)"
 
 status=0
 if [ -n "$bad_imports" ]; then

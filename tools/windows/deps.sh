@@ -50,7 +50,7 @@ log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
 die() { printf 'tools/windows/deps.sh: %s\n' "$*" >&2; exit 1; }
 
 # Bump when a build step or its options change (comments do not count).
-recipe=2
+recipe=3
 
 cache_key() {
     {
@@ -116,7 +116,8 @@ spec_of() { local s; for s in "${sources[@]}"; do [ "${s%%=*}" = "$1" ] && echo 
 build_nghttp2() {
     local src; src="$(unpack "$(spec_of nghttp2)")"
     run cmake -S "$src" -B "$work/nghttp2-build" "${toolchain[@]}" -DENABLE_LIB_ONLY=ON \
-        -DENABLE_STATIC_LIB=ON -DENABLE_SHARED_LIB=OFF -DENABLE_DOC=OFF -DWITH_JEMALLOC=OFF >/dev/null
+        -DENABLE_STATIC_LIB=ON -DENABLE_SHARED_LIB=OFF -DENABLE_DOC=OFF -DWITH_JEMALLOC=OFF \
+        -DHAVE_CLOCK_GETTIME=0 >/dev/null  # 1.52 with both clock_gettime and GetTickCount64 misses a symbol
     run cmake --build "$work/nghttp2-build" -j "$jobs" --target install >/dev/null
 }
 

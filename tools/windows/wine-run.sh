@@ -9,7 +9,8 @@
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: wine-run.sh program.exe [args...]" >&2; exit 2; }
 : "${WINEPREFIX:?wine-run.sh: set WINEPREFIX to a private prefix}"
-export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=;mshtml=" WINEARCH=win64
+# No Mono/Gecko installers; no winedbg on a crash (with it, a crashed program exits with 0).
+export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=;mshtml=;winedbg.exe=d" WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 wine=/usr/lib/wine/wine64
 [ -x "$wine" ] || wine="$(command -v wine64 || command -v wine)" ||
@@ -23,12 +24,28 @@ mkdir -p "$(dirname "$WINEPREFIX")"
         rm -rf "$WINEPREFIX"
         echo "wine-run.sh: creating the Wine prefix $WINEPREFIX" >&2
         timeout 900 "$wine" wineboot -i >/dev/null 2>&1 || { echo "wine-run.sh: wineboot failed" >&2; exit 1; }
+        # Windows 10 (what the programs target), and no debugger attached to a crashing program.
+        timeout 300 "$wine" winecfg -v win10 >/dev/null 2>&1 || true
+        timeout 300 "$wine" reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+            /v Debugger /t REG_SZ /d '' /f >/dev/null 2>&1 || true
         timeout 300 wineserver -w || true
         touch "$WINEPREFIX/.mfaphone-ready"
     fi
 ) 9>"$WINEPREFIX.lock"
 
+# MFAPHONE_WINE_EXPECT: an extended regex the program's output must match (a second guard, next
+# to the exit code, that the program ran to its end).
 status=0
-timeout -k 30 "$timeout_s" "$wine" "$@" || status=$?
+if [ -n "${MFAPHONE_WINE_EXPECT:-}" ]; then
+    out="$(mktemp)"
+    timeout -k 30 "$timeout_s" "$wine" "$@" 2>&1 | tee "$out" || status=$?
+    if [ "$status" -eq 0 ] && ! grep -Eq "$MFAPHONE_WINE_EXPECT" "$out"; then
+        echo "wine-run.sh: the output of $1 does not show /$MFAPHONE_WINE_EXPECT/" >&2
+        status=1
+    fi
+    rm -f "$out"
+else
+    timeout -k 30 "$timeout_s" "$wine" "$@" || status=$?
+fi
 [ "$status" -eq 124 ] && echo "wine-run.sh: $1 did not finish within ${timeout_s}s" >&2
 exit "$status"
