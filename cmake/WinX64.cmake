@@ -21,6 +21,7 @@ endif()
 set(MFAPHONE_WIN_X64_DIR ${CMAKE_BINARY_DIR}/win-x64 CACHE INTERNAL "win-x64 cross build tree")
 set(MFAPHONE_WIN_X64_DLL ${MFAPHONE_WIN_X64_DIR}/native-lib/mfaphone_native.dll CACHE INTERNAL "win-x64 native library")
 set(MFAPHONE_WIN_X64_TESTS ${MFAPHONE_WIN_X64_DIR}/tests/mfaphone_native_tests.exe CACHE INTERNAL "win-x64 native tests")
+set(MFAPHONE_WIN_X64_DLL_LOAD ${MFAPHONE_WIN_X64_DIR}/tests/mfaphone_dll_load.exe CACHE INTERNAL "win-x64 DLL load test")
 set(deps_script ${PROJECT_SOURCE_DIR}/tools/windows/deps.sh)
 execute_process(COMMAND bash ${deps_script} --prefix OUTPUT_VARIABLE win_deps_prefix
     OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
@@ -50,7 +51,7 @@ ExternalProject_Add(mfaphone_win_x64
             -DCMAKE_CROSSCOMPILING_EMULATOR=${PROJECT_SOURCE_DIR}/tools/windows/wine-run.sh
     BUILD_COMMAND nice -n 10 ${CMAKE_COMMAND} --build ${MFAPHONE_WIN_X64_DIR} --parallel 2
     BUILD_ALWAYS ON
-    BUILD_BYPRODUCTS ${MFAPHONE_WIN_X64_DLL} ${MFAPHONE_WIN_X64_TESTS}
+    BUILD_BYPRODUCTS ${MFAPHONE_WIN_X64_DLL} ${MFAPHONE_WIN_X64_TESTS} ${MFAPHONE_WIN_X64_DLL_LOAD}
     INSTALL_COMMAND ""
     USES_TERMINAL_CONFIGURE ON
     USES_TERMINAL_BUILD ON)
