@@ -8,14 +8,18 @@ set(OPENSSL_USE_STATIC_LIBS TRUE)
 set(ZLIB_USE_STATIC_LIBS ON)  # libz.a from libz-mingw-w64-dev, not zlib1.dll
 set(CURL_NO_CURL_CMAKE OFF)
 
-# Header-only libraries (nlohmann/json, Catch2 v2, cpp-httplib): the build machine's copies, moved
-# out of /usr/include so no Linux header reaches the cross compiler.
+# Header-only libraries (nlohmann/json, Catch2 v2): the build machine's copies, moved out of
+# /usr/include so no Linux header reaches the cross compiler. cpp-httplib: the header-only
+# upstream form from the dependency prefix (Debian's -dev package is a split library).
 set(host_headers ${CMAKE_BINARY_DIR}/host-headers)
-file(COPY /usr/include/nlohmann /usr/include/catch2 /usr/include/httplib.h DESTINATION ${host_headers})
-foreach(t nlohmann_json::nlohmann_json Catch2::Catch2 PkgConfig::HTTPLIB)
+file(REMOVE_RECURSE ${host_headers})
+file(COPY /usr/include/nlohmann /usr/include/catch2 DESTINATION ${host_headers})
+foreach(t nlohmann_json::nlohmann_json Catch2::Catch2)
     add_library(${t} INTERFACE IMPORTED GLOBAL)
     set_target_properties(${t} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${host_headers})
 endforeach()
+add_library(PkgConfig::HTTPLIB INTERFACE IMPORTED GLOBAL)
+set_target_properties(PkgConfig::HTTPLIB PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${MFAPHONE_WIN_DEPS}/include)
 # cpp-httplib on Windows: Winsock, and OpenSSL for the tests' HTTPS servers.
 set_property(TARGET PkgConfig::HTTPLIB APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 crypt32)
 

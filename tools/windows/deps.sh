@@ -17,6 +17,7 @@
 #                   libphonenumber's stack; libphonenumber itself with RE2 as regexp engine
 #                   (patches/libphonenumber-re2-adapter.patch: that adapter does not compile as
 #                   shipped in 8.12.57)
+#   cpp-httplib     header-only, for the native tests' HTTP servers
 #
 # The prefix lives outside the source tree, keyed by the source versions, the recipe revision
 # below, the patches, the helper CMake files and the compiler, so every checkout on a machine shares it:
@@ -44,6 +45,7 @@ sources=(
     re2=20220601+dfsg-1
     icu=72.1-3+deb12u1
     libphonenumber=8.12.57+ds-3
+    cpp-httplib=0.11.4+ds-1+deb12u1
 )
 
 log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
@@ -192,14 +194,21 @@ build_libphonenumber() {
     run cmake --build "$work/libphonenumber-build" -j "$jobs" --target install >/dev/null
 }
 
+build_cpp_httplib() {
+    # Header-only as upstream ships it (Debian's -dev package splits it into a library); for
+    # the native tests' HTTP servers.
+    local src; src="$(unpack "$(spec_of cpp-httplib)")"
+    cp "$src/httplib.h" "$prefix/include/"
+}
+
 start=$(date +%s)
 log "building into $prefix (key $key; -j$jobs, nice $nice_level)"
-for lib in nghttp2 curl openssl abseil protobuf re2 icu libphonenumber; do
+for lib in nghttp2 curl openssl abseil protobuf re2 icu libphonenumber cpp-httplib; do
     done_already "$lib" && continue
     t0=$(date +%s)
     log "$lib ($(spec_of "$lib"))"
     # Each library's output goes to a log; on failure its end is shown.
-    if ! "build_$lib" > "$work/$lib.log" 2>&1; then
+    if ! "build_${lib//-/_}" > "$work/$lib.log" 2>&1; then
         tail -n 40 "$work/$lib.log" >&2
         die "$lib failed to build (full log: $work/$lib.log)"
     fi
