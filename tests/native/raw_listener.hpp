@@ -34,7 +34,9 @@ namespace mfaphone::test {
 using SocketHandle = SOCKET;
 inline bool socketValid(SocketHandle s) { return s != INVALID_SOCKET; }
 inline void closeSocket(SocketHandle s) { ::closesocket(s); }
-inline int pollSockets(pollfd* fds, unsigned long count, int timeoutMs) { return ::WSAPoll(fds, count, timeoutMs); }
+inline int pollSockets(pollfd* fds, unsigned long count, int timeoutMs) {
+    return ::WSAPoll(fds, count, timeoutMs);
+}
 inline void setEnv(const char* name, const char* value) { _putenv_s(name, value ? value : ""); }
 constexpr int kSendFlags = 0;
 inline void startSockets() {

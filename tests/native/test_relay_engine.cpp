@@ -634,7 +634,8 @@ TEST_CASE("route documents: routes with sinks from files and environment variabl
     auto dir = std::filesystem::temp_directory_path() /
                ("mfaphone-routes-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(dir);
-    auto urlFile = (dir / "teams.url").string();
+    // Forward slashes: the path goes into a JSON string unescaped, and Windows accepts them.
+    auto urlFile = (dir / "teams.url").generic_string();
     { std::ofstream(urlFile) << "https://prod-00.westus.logic.azure.com/workflows/x?sig=file-secret\n"; }
     setenv("MFAPHONE_TEST_SLACK_URL", "https://hooks.slack.com/services/T/B/env-secret", 1);
     auto routes =
