@@ -12,7 +12,10 @@
 #   pwsh     run PowerShell with the built module importable: ./build.sh pwsh -Command '...'
 #            or ./build.sh pwsh -File x.ps1 [args] (real pwsh when installed, else the
 #            in-process host built on System.Management.Automation)
-# Environment: MFAPHONE_PRESET (dev; ci when CI=true).
+#   windows-deps  build the win-x64 dependencies once into ~/.cache/mfaphone (about 40 minutes
+#            on 2 cores); from then on build and test include the win-x64 DLL and its tests
+# Environment: MFAPHONE_PRESET (dev; ci when CI=true); MFAPHONE_BUILD_WIN_X64 (ON: build the
+# win-x64 dependencies when missing; OFF: leave win-x64 out).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -157,6 +160,7 @@ case "$task" in
     bench) task_bench "$@" ;;
     package) task_package ;;
     pwsh) run_pwsh "$@" ;;
-    ""|-h|--help|help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' ;;
-    *) die "unknown task '$task' (deps, build, test, demo, bench, package, pwsh)" ;;
+    windows-deps) ensure_deps; bash "$root/tools/windows/deps.sh" >/dev/null ;;
+    ""|-h|--help|help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown task '$task' (deps, build, test, demo, bench, package, pwsh, windows-deps)" ;;
 esac
