@@ -17,7 +17,7 @@ if(NOT WIN32 AND CMAKE_HOST_SYSTEM_NAME STREQUAL "Linux" AND MFAPHONE_MINGW_CXX)
     if(win_deps_result EQUAL 0 AND EXISTS "${win_deps_cached}/.complete")
         set(win_default ON)
     else()
-        message(STATUS "win-x64: left out, its dependencies are not built yet (./build.sh windows-deps builds them once)")
+        message(NOTICE "win-x64: left out, its dependencies are not built yet (./build.sh windows-deps builds them once)")
     endif()
 endif()
 if(DEFINED ENV{MFAPHONE_BUILD_WIN_X64})  # e.g. OFF for a job that packs a DLL built elsewhere
