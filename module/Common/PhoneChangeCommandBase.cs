@@ -237,19 +237,7 @@ namespace MfaPhone.Commands
                     string userId = _result.UserId;
                     string upn = _result.UserPrincipalName;
                     if (string.IsNullOrEmpty(upn) && !Guid.TryParse(userId, out _) && (userId ?? "").IndexOf('@') > 0) upn = userId;
-                    slot.Add(new MfaSyncResult
-                    {
-                        UserId = userId,
-                        UserPrincipalName = upn,
-                        PhoneType = change.PhoneType,
-                        Action = change.Action,
-                        Status = change.Status,
-                        Before = change.Before,
-                        After = change.After,
-                        Reason = change.Reason,
-                        Warning = change.Warning,
-                        SmsSignIn = change.SmsSignIn,
-                    });
+                    slot.Add(MfaSyncResult.From(change, userId, upn));
                 }
             }
         }

@@ -347,19 +347,7 @@ namespace MfaPhone.Commands
             {
                 using (SyncChange change = _result.Change(i))
                 {
-                    var result = new MfaSyncResult
-                    {
-                        UserId = _result.UserId,
-                        UserPrincipalName = _result.UserPrincipalName,
-                        PhoneType = change.PhoneType,
-                        Action = change.Action,
-                        Status = change.Status,
-                        Before = change.Before,
-                        After = change.After,
-                        Reason = change.Reason,
-                        Warning = change.Warning,
-                        SmsSignIn = change.SmsSignIn,
-                    };
+                    var result = MfaSyncResult.From(change, _result.UserId, _result.UserPrincipalName);
                     var output = PSObject.AsPSObject(result);
                     if (ShowFullNumber) output.TypeNames.Insert(0, MfaSyncResult.ShowFullNumberTypeName);
                     slot.Add(output);

@@ -16,6 +16,22 @@ namespace MfaPhone
 
         public MfaSyncResult() : base(PSTypeName) { }
 
+        /// <summary>The result of one engine change for a user.</summary>
+        internal static MfaSyncResult From(Native.SyncChange change, string userId, string userPrincipalName) =>
+            new MfaSyncResult
+            {
+                UserId = userId,
+                UserPrincipalName = userPrincipalName,
+                PhoneType = change.PhoneType,
+                Action = change.Action,
+                Status = change.Status,
+                Before = change.Before,
+                After = change.After,
+                Reason = change.Reason,
+                Warning = change.Warning,
+                SmsSignIn = change.SmsSignIn,
+            };
+
         /// <summary>The user's object id (or the user as given when the id was not read).</summary>
         public string UserId { get; set; }
         public string UserPrincipalName { get; set; }
