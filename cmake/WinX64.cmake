@@ -87,9 +87,21 @@ ExternalProject_Add_StepDependencies(mfaphone_win_x64 configure ${deps_script}
     ${PROJECT_SOURCE_DIR}/tools/windows/mingw-w64-x86_64.cmake)
 
 
-# The module smoke test (tools/windows/module-smoke.sh, tests/windows/smoke.ps1) needs the bundled
-# host as a self-contained win-x64 program:
-#   dotnet publish tools/pshost/MfaPhone.PsHost.csproj -c Release -r win-x64 --self-contained true \
-#       --artifacts-path build/win-x64-pshost -o build/win-x64/pshost
-# It is not part of the build: .NET 10's runtime does not start under Wine 8 (loading
-# System.Runtime.dll fails with "Module not found"), so the test would always fail here.
+# The bundled host as a self-contained win-x64 program, for the module smoke test under Wine
+# (tools/windows/module-smoke.sh, tests/windows/smoke.ps1). Its own artifacts folder keeps the
+# win-x64 restore apart from the Linux build of the same project.
+if(MFAPHONE_BUILD_DOTNET AND MFAPHONE_BUILD_TESTS)
+    set(MFAPHONE_WIN_X64_PSHOST ${MFAPHONE_WIN_X64_DIR}/pshost/mfaphone-pwsh.exe CACHE INTERNAL "win-x64 bundled host")
+    file(GLOB win_pshost_sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/pshost/*.cs
+        ${PROJECT_SOURCE_DIR}/tools/pshost/*/*.cs ${PROJECT_SOURCE_DIR}/tools/pshost/*.csproj)
+    add_custom_command(OUTPUT ${MFAPHONE_WIN_X64_PSHOST}
+        COMMAND ${DOTNET_EXECUTABLE} publish ${PROJECT_SOURCE_DIR}/tools/pshost/MfaPhone.PsHost.csproj
+                -c Release -r win-x64 --self-contained true --nologo -v:q "-clp:ErrorsOnly;NoSummary"
+                --artifacts-path ${CMAKE_BINARY_DIR}/win-x64-pshost -o ${MFAPHONE_WIN_X64_DIR}/pshost
+        COMMAND ${CMAKE_COMMAND} -E touch ${MFAPHONE_WIN_X64_PSHOST}
+        DEPENDS ${win_pshost_sources}
+        WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+        COMMENT "dotnet publish tools/pshost for win-x64"
+        VERBATIM)
+    add_custom_target(mfaphone_pshost_win_x64 ALL DEPENDS ${MFAPHONE_WIN_X64_PSHOST})
+endif()

@@ -16,8 +16,10 @@ if (-not $ri::IsOSPlatform([System.Runtime.InteropServices.OSPlatform]::Windows)
     throw "smoke: this host is not a Windows process ($($ri::OSDescription))"
 }
 Import-Module MfaPhone
-$native = Join-Path (Split-Path (Get-Module MfaPhone).Path) 'runtimes/win-x64/native/mfaphone_native.dll'
-if (-not (Test-Path -LiteralPath $native)) { throw "smoke: $native is missing" }
+# The host has no Management module (Split-Path, Test-Path): .NET does the path work.
+$native = [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName((Get-Module MfaPhone).Path),
+    'runtimes', 'win-x64', 'native', 'mfaphone_native.dll')
+if (-not [System.IO.File]::Exists($native)) { throw "smoke: $native is missing" }
 
 $secret = [System.Net.NetworkCredential]::new('', 'demo-client-secret-1').SecurePassword
 Connect-MfaGraph -TenantId 'contoso.onmicrosoft.com' -ClientId '6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b' `
@@ -26,7 +28,7 @@ $context = Get-MfaGraphContext
 if (-not $context) { throw 'smoke: no context after Connect-MfaGraph' }
 'smoke: signed in'
 
-$name = 'zo' + [char]0x00EB + '.' + [char]0x00C5 + 'ngstr' + [char]0x00F6 + 'm@contoso.com'
+$name = 'zo' + [char]0x00EB + '.' + [char]0x00E5 + 'ngstr' + [char]0x00F6 + 'm@contoso.com'
 $phones = @(Get-MfaPhone -UserId $name)
 if ($phones.Count -lt 1) { throw "smoke: no phone methods read for $name" }
 if ($phones[0].UserPrincipalName -cne $name) {

@@ -7,14 +7,12 @@
 # windows job of .github/workflows/platforms.yml): Schannel under Wine does not check server
 # certificates against the Windows store, and curl turns ALPN (so HTTP/2) off under Wine; the
 # smoke test therefore speaks plain HTTP/1.1 to the emulator on 127.0.0.1.
-# Not registered with CTest yet: the self-contained .NET 10 host does not start under Wine 8
-# (System.Runtime.dll fails to load), see cmake/WinX64.cmake for the publish command.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="$(cd "${1:?usage: module-smoke.sh BUILD_DIR}" && pwd)"
 host="$build/win-x64/pshost/mfaphone-pwsh.exe"
-[ -f "$host" ] || { echo "module-smoke: $host is missing (publish it as cmake/WinX64.cmake says)" >&2; exit 1; }
+[ -f "$host" ] || { echo "module-smoke: $host is missing (the build publishes it: target mfaphone_pshost_win_x64)" >&2; exit 1; }
 [ -f "$build/module/MfaPhone/runtimes/win-x64/native/mfaphone_native.dll" ] ||
     { echo "module-smoke: the staged module has no win-x64 DLL" >&2; exit 1; }
 

@@ -2,15 +2,18 @@
 # Runs a win-x64 program under Wine for the tests, headless and isolated:
 #   WINEPREFIX   a private prefix (CTest passes one under build/); created on first use, under
 #                a lock so parallel tests share one initialisation
-#   WINEDEBUG=-all, no display, no Mono/Gecko installers
+#   WINEDEBUG=-all, no display, no Mono/Gecko installers when the prefix is made
 #   MFAPHONE_WINE_TIMEOUT  seconds before the program is stopped (default 1200: generous, so a
 #                loaded machine is slow rather than failing)
 # The program's exit code is returned.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: wine-run.sh program.exe [args...]" >&2; exit 2; }
 : "${WINEPREFIX:?wine-run.sh: set WINEPREFIX to a private prefix}"
-# No Mono/Gecko installers; no winedbg on a crash (with it, a crashed program exits with 0).
-export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=;mshtml=;winedbg.exe=d" WINEARCH=win64
+# No Gecko installer; no winedbg on a crash (with it, a crashed program exits with 0). Wine's own
+# mscoree.dll stays enabled for programs: the loader needs it to map IL-only assemblies, which
+# CoreCLR loads through LoadLibrary (without it, System.Runtime.dll fails with "Module not found").
+# Only while the prefix is made is it disabled, so wineboot does not offer to install Wine Mono.
+export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mshtml=;winedbg.exe=d" WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 wine=/usr/lib/wine/wine64
 [ -x "$wine" ] || wine="$(command -v wine64 || command -v wine)" ||
@@ -23,7 +26,7 @@ mkdir -p "$(dirname "$WINEPREFIX")"
     if [ ! -f "$WINEPREFIX/.mfaphone-ready" ]; then
         rm -rf "$WINEPREFIX"
         echo "wine-run.sh: creating the Wine prefix $WINEPREFIX" >&2
-        timeout 900 "$wine" wineboot -i >/dev/null 2>&1 || { echo "wine-run.sh: wineboot failed" >&2; exit 1; }
+        WINEDLLOVERRIDES="mscoree=;$WINEDLLOVERRIDES" timeout 900 "$wine" wineboot -i >/dev/null 2>&1 || { echo "wine-run.sh: wineboot failed" >&2; exit 1; }
         # Windows 10 (what the programs target), and no debugger attached to a crashing program.
         timeout 300 "$wine" winecfg -v win10 >/dev/null 2>&1 || true
         timeout 300 "$wine" reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
