@@ -228,17 +228,23 @@ TEST_CASE("hammered from many threads, in-flight requests never exceed the limit
     SECTION("a fixed limit") {
         LimiterOptions o = options(5, 5, 5);
         auto limiter = makeAdaptiveLimiter(o, Logger{});
-        std::atomic<int> inFlight{0}, most{0};
+        std::atomic<int> inFlight{0}, most{0}, ready{0};
         std::vector<std::thread> threads;
+        const int rounds = 50;
         for (int t = 0; t < 24; ++t)
             threads.emplace_back([&] {
-                for (int i = 0; i < 200; ++i) {
+                // Every thread starts at once (creating a thread can take longer than a round),
+                // and holds its permit for a millisecond, the finest sleep every platform
+                // keeps (mingw's sleep_for rounds 100 µs down to none).
+                ++ready;
+                while (ready.load() < 24) std::this_thread::yield();
+                for (int i = 0; i < rounds; ++i) {
                     auto permit = limiter->acquire(Context{});
                     int now = ++inFlight;
                     int prev = most.load();
                     while (now > prev && !most.compare_exchange_weak(prev, now)) {
                     }
-                    std::this_thread::sleep_for(100us);
+                    std::this_thread::sleep_for(1ms);
                     --inFlight;
                     limiter->onResponse(ok());
                 }
@@ -248,7 +254,7 @@ TEST_CASE("hammered from many threads, in-flight requests never exceed the limit
         CHECK(most.load() > 1);
         auto stats = limiter->stats();
         CHECK(stats.peak <= 5);
-        CHECK(stats.requests == 24 * 200);
+        CHECK(stats.requests == 24 * rounds);
         CHECK(stats.inFlight == 0);
     }
     SECTION("an adapting limit") {
