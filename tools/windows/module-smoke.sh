@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The module smoke test on win-x64: starts the emulator (on Linux) with
-# the demo tenant, then runs tests/windows/smoke.ps1 in the self-contained win-x64 build of the
-# bundled host under Wine, importing the staged module with its win-x64 DLL.
+# the demo tenant, then runs tests/windows/smoke.ps1 and examples/demo.ps1 in the self-contained
+# win-x64 build of the bundled host under Wine, importing the staged module with its win-x64 DLL.
 #   module-smoke.sh BUILD_DIR
 # Needs WINEPREFIX (tools/windows/wine-run.sh). Known gaps of Wine, left to real Windows (the
 # windows job of .github/workflows/platforms.yml): Schannel under Wine does not check server
@@ -35,3 +35,15 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 grep -q '^smoke: passed' "$logs/smoke.out" || { echo "module-smoke: the script did not finish" >&2; exit 1; }
+
+# Then the demo (examples/demo.ps1: the webhook runbook end to end, Compare-MfaPhone) in the same
+# host at 80 columns; it seeds its own tenant.
+status=0
+COLUMNS=80 "$here/wine-run.sh" "$host" -NoProfile -NonInteractive -File "$(winpath "$root/examples/demo.ps1")" \
+    -Endpoint "$EMULATOR_URL" > "$logs/demo.out" 2>&1 || status=$?
+if [ "$status" -ne 0 ] || ! grep -q '^== Done in' "$logs/demo.out"; then
+    tail -n 30 "$logs/demo.out" >&2
+    echo "module-smoke: the demo failed under Wine (exit $status; output in $logs/demo.out)" >&2
+    exit 1
+fi
+echo "module-smoke: the demo ran to its end ($(grep -c '^== ' "$logs/demo.out") steps)"

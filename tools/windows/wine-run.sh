@@ -14,6 +14,10 @@ set -euo pipefail
 # CoreCLR loads through LoadLibrary (without it, System.Runtime.dll fails with "Module not found").
 # Only while the prefix is made is it disabled, so wineboot does not offer to install Wine Mono.
 export WINEPREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mshtml=;winedbg.exe=d" WINEARCH=win64
+# .NET's W^X double mapping of JIT code does not survive Wine 8: freeing a dynamic method's code
+# (PowerShell compiles script blocks into them) ends the process with "Internal CLR error
+# (0x80131506)" in a finalizer. Real Windows keeps the default.
+export DOTNET_EnableWriteXorExecute=0
 unset DISPLAY WAYLAND_DISPLAY
 wine=/usr/lib/wine/wine64
 [ -x "$wine" ] || wine="$(command -v wine64 || command -v wine)" ||
