@@ -1,17 +1,12 @@
 // The credentials: exact requests each sends, the client assertion, expiry validation, errors,
 // and the token cache under concurrency.
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "../../native/src/core/json.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto_fixtures.hpp"
 #include "fakes.hpp"
 #include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/graph.hpp"
@@ -87,80 +82,31 @@ std::map<std::string, std::string> formOf(const std::string& body) {
     return fields;
 }
 
-// A self-signed RSA certificate and key made here, as PEM and as a PFX.
+// The self-signed RSA certificate and key the openssl tool made for this build
+// (make_crypto_fixtures.sh), as PEM, DER and PFX.
 struct TestCertificate {
-    EVP_PKEY* key = nullptr;
-    X509* cert = nullptr;
-    TestCertificate() {
-        key = EVP_RSA_gen(2048);
-        cert = X509_new();
-        ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-        X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-        X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-        X509_set_pubkey(cert, key);
-        X509_NAME* name = X509_get_subject_name(cert);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("t"), -1,
-                                   -1, 0);
-        X509_set_issuer_name(cert, name);
-        X509_sign(cert, key, EVP_sha256());
-    }
-    ~TestCertificate() {
-        X509_free(cert);
-        EVP_PKEY_free(key);
-    }
-    static std::string drain(BIO* bio) {
-        char* data = nullptr;
-        long n = BIO_get_mem_data(bio, &data);
-        std::string s(data, static_cast<std::size_t>(n));
-        BIO_free(bio);
+    SecretString pem(bool withKey = true) const {
+        SecretString s(std::string(fixtures::kCertPem));
+        if (withKey) s.append(SecretString(std::string(fixtures::kKeyPem)));
         return s;
     }
-    SecretString pem(bool withKey = true) const {
-        BIO* bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_X509(bio, cert);
-        if (withKey) PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-        return SecretString(drain(bio));
-    }
-    SecretString pfx(const char* password) const {
-        PKCS12* p12 = PKCS12_create(password, "t", key, cert, nullptr, 0, 0, 0, 0, 0);
-        BIO* bio = BIO_new(BIO_s_mem());
-        i2d_PKCS12_bio(bio, p12);
-        PKCS12_free(p12);
-        return SecretString(drain(bio));
+    SecretString pfx(const std::string& password) const {
+        REQUIRE((password == "Pfx-Pass" || password == "right"));
+        return SecretString(
+            fixtures::fromHex(password == "right" ? fixtures::kPfxRightHex : fixtures::kPfxPassHex));
     }
     std::vector<unsigned char> certDer() const {
-        unsigned char* out = nullptr;
-        int n = i2d_X509(cert, &out);
-        std::vector<unsigned char> der(out, out + n);
-        OPENSSL_free(out);
-        return der;
+        std::string der = fixtures::fromHex(fixtures::kCertHex);
+        return std::vector<unsigned char>(der.begin(), der.end());
     }
-    SecretString keyDer() const {
-        unsigned char* out = nullptr;
-        int n = i2d_PrivateKey(key, &out);
-        SecretString der(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
-        OPENSSL_clear_free(out, static_cast<std::size_t>(n));
-        return der;
-    }
-    std::string thumbprint(const EVP_MD* md) const {
-        unsigned char buf[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        X509_digest(cert, md, buf, &len);
-        return b64url(std::string(reinterpret_cast<char*>(buf), len));
+    SecretString keyDer() const { return SecretString(fixtures::fromHex(fixtures::kKeyHex)); }
+    std::string thumbprint(crypto::Hash hash) const {
+        return b64url(fixtures::fromHex(hash == crypto::Hash::Sha1 ? fixtures::kCertSha1Hex
+                                                                   : fixtures::kCertSha256Hex));
     }
     bool verify(const std::string& signingInput, const std::string& signature, bool pss) const {
-        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-        EVP_PKEY_CTX* pctx = nullptr;
-        EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), nullptr, key);
-        if (pss) {
-            EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32);
-        }
-        int ok = EVP_DigestVerify(
-            ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-            reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size());
-        EVP_MD_CTX_free(ctx);
-        return ok == 1;
+        return crypto::verifySha256(certDer(), signingInput, signature,
+                                    pss ? crypto::RsaPadding::Pss : crypto::RsaPadding::Pkcs1v15);
     }
 };
 
@@ -228,7 +174,7 @@ TEST_CASE("certificate flow sends a PS256 assertion with x5t#S256 and the docume
     Json claims = Json::parse(b64urlDecode(assertion.substr(d1 + 1, d2 - d1 - 1)));
     CHECK(header["alg"] == "PS256");
     CHECK(header["typ"] == "JWT");
-    CHECK(header["x5t#S256"] == c.thumbprint(EVP_sha256()));
+    CHECK(header["x5t#S256"] == c.thumbprint(crypto::Hash::Sha256));
     CHECK_FALSE(header.contains("x5t"));
     CHECK(claims["aud"] == r.url);
     CHECK(claims["iss"] == "app-id");
@@ -253,7 +199,7 @@ TEST_CASE("RS256 assertions carry x5t (SHA-1) and verify with PKCS#1 v1.5", "[au
     auto d1 = assertion.find('.'), d2 = assertion.rfind('.');
     Json header = Json::parse(b64urlDecode(assertion.substr(0, d1)));
     CHECK(header["alg"] == "RS256");
-    CHECK(header["x5t"] == c.thumbprint(EVP_sha1()));
+    CHECK(header["x5t"] == c.thumbprint(crypto::Hash::Sha1));
     CHECK(c.verify(assertion.substr(0, d2), b64urlDecode(assertion.substr(d2 + 1)), false));
     SecretString b = cred.assertion();
     CHECK_FALSE(a == b);  // new jti
@@ -270,8 +216,7 @@ TEST_CASE("certificate loading explains what is wrong", "[auth][certificate]") {
                       Catch::Contains("neither PEM nor PFX"));
     CHECK_THROWS_WITH(CertificateKey::loadFile("/nonexistent/cert.pem", SecretString()),
                       Catch::Contains("could not be opened"));
-    TestCertificate other;
-    SecretString mismatched = other.pem(false);
+    SecretString mismatched(std::string(fixtures::kOtherPem));
     SecretString keyOnly = c.pem();
     std::string_view k(keyOnly.data(), keyOnly.size());
     auto at = k.find("-----BEGIN PRIVATE KEY");

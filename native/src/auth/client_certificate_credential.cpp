@@ -1,36 +1,16 @@
 // client_credentials with a certificate: a JWT client assertion signed with the certificate's
-// RSA key (PS256 + x5t#S256 by default, RS256 + x5t as an option). Keys are parsed from memory.
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/rand.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
-
+// RSA key (PS256 + x5t#S256 by default, RS256 + x5t as an option). Keys are parsed from memory by
+// the platform's crypto backend (crypto/crypto.hpp).
 #include <cstdio>
 
 #include "../core/json.hpp"
+#include "crypto/crypto.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
 namespace {
-
-template <class T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const noexcept {
-        if (p) Free(p);
-    }
-};
-using UniqueBio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using UniqueKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using UniqueX509 = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using UniqueP12 = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
-using UniqueMdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-void freeCerts(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
 
 std::string base64Url(const unsigned char* data, std::size_t size) {
     static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -60,129 +40,39 @@ std::string base64Url(std::string_view s) {
     return base64Url(reinterpret_cast<const unsigned char*>(s.data()), s.size());
 }
 
-int passwordCallback(char* buffer, int size, int, void* user) {
-    const auto* password = static_cast<const SecretString*>(user);
-    if (!password || password->empty() || static_cast<int>(password->size()) > size) return -1;
-    std::copy(password->data(), password->data() + password->size(), buffer);
-    return static_cast<int>(password->size());
-}
-
 bool looksLikePem(const SecretString& data) {
     std::string_view s(data.data(), data.size());
     return s.find("-----BEGIN ") != std::string_view::npos;
 }
 
-void clearOpenSslErrors() { ERR_clear_error(); }
-
 }  // namespace
 
 struct CertificateKey::Impl {
-    UniqueKey key;
-    UniqueX509 certificate;
+    std::unique_ptr<crypto::RsaPrivateKey> key;
+    crypto::Bytes certificateDer;
 };
 
 CertificateKey::CertificateKey(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 CertificateKey::~CertificateKey() { wipe(); }
 
 void CertificateKey::wipe() noexcept {
-    // EVP_PKEY_free clears the RSA private components (BN_clear_free) before releasing them.
+    // The backend wipes the private key's memory as it releases it.
     if (m_impl) m_impl->key.reset();
 }
 
 std::shared_ptr<CertificateKey> CertificateKey::load(const SecretString& data, const SecretString& password,
                                                      const std::vector<unsigned char>& certificateDer) {
     if (data.empty()) throw InvalidInputError("The certificate is empty.");
+    crypto::KeyAndCertificate loaded;
+    if (!certificateDer.empty())
+        loaded = crypto::loadDer(data, certificateDer);  // a DER private key (PKCS#8 or PKCS#1)
+    else if (looksLikePem(data))
+        loaded = crypto::loadPem(data, password);
+    else
+        loaded = crypto::loadPkcs12(data, password);
     auto impl = std::make_unique<Impl>();
-    clearOpenSslErrors();
-    if (!certificateDer.empty()) {
-        // A DER private key (PKCS#8 or PKCS#1) plus the DER certificate.
-        const unsigned char* p = reinterpret_cast<const unsigned char*>(data.data());
-        impl->key.reset(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(data.size())));
-        if (!impl->key)
-            throw InvalidInputError(
-                "The certificate's private key could not be read (expected a DER RSA key).");
-        const unsigned char* c = certificateDer.data();
-        impl->certificate.reset(d2i_X509(nullptr, &c, static_cast<long>(certificateDer.size())));
-        if (!impl->certificate) throw InvalidInputError("The certificate could not be read (expected DER).");
-    } else if (looksLikePem(data)) {
-        UniqueBio bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-        if (!bio) throw InvalidInputError("Out of memory reading the certificate.");
-        impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, passwordCallback,
-                                                const_cast<SecretString*>(&password)));
-        if (!impl->key) {
-            unsigned long err = ERR_peek_last_error();
-            clearOpenSslErrors();
-            std::string_view s(data.data(), data.size());
-            if (s.find("PRIVATE KEY-----") == std::string_view::npos)
-                throw InvalidInputError(
-                    "The PEM file holds no private key. Give a PEM with both the certificate and its private "
-                    "key, or a PFX.");
-            if (s.find("ENCRYPTED") != std::string_view::npos ||
-                ERR_GET_REASON(err) == PEM_R_BAD_PASSWORD_READ || ERR_GET_REASON(err) == EVP_R_BAD_DECRYPT)
-                throw InvalidInputError(
-                    password.empty() ? "The private key is encrypted. Give its password."
-                                     : "The private key could not be decrypted: the password is wrong.");
-            throw InvalidInputError("The private key in the PEM file could not be read.");
-        }
-        // The certificate that belongs to the key (a bundle may hold the chain as well).
-        UniqueBio certs(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
-        while (X509* x = PEM_read_bio_X509(certs.get(), nullptr, nullptr, nullptr)) {
-            UniqueX509 candidate(x);
-            if (X509_check_private_key(candidate.get(), impl->key.get()) == 1) {
-                impl->certificate = std::move(candidate);
-                break;
-            }
-        }
-        clearOpenSslErrors();
-        if (!impl->certificate)
-            throw InvalidInputError(
-                "The PEM file holds no certificate that matches its private key. Give the certificate and "
-                "its key together.");
-    } else {
-        const unsigned char* p = reinterpret_cast<const unsigned char*>(data.data());
-        UniqueP12 p12(d2i_PKCS12(nullptr, &p, static_cast<long>(data.size())));
-        if (!p12)
-            throw InvalidInputError(
-                "The certificate is neither PEM nor PFX (PKCS#12). Give a .pem with certificate and key, or "
-                "a "
-                ".pfx with its password.");
-        std::string pass(password.data(), password.size());
-        struct WipePass {
-            std::string& s;
-            ~WipePass() { secureZero(s.data(), s.size()); }
-        } wipePass{pass};
-        const char* passArg = pass.c_str();
-        if (!PKCS12_verify_mac(p12.get(), passArg, static_cast<int>(pass.size()))) {
-            // A PFX without a password may be protected by an empty or absent one.
-            if (!pass.empty() || !PKCS12_verify_mac(p12.get(), nullptr, 0)) {
-                clearOpenSslErrors();
-                throw InvalidInputError(password.empty()
-                                            ? "The PFX is protected by a password. Give its password."
-                                            : "The PFX could not be opened: the password is wrong.");
-            }
-            passArg = nullptr;
-        }
-        EVP_PKEY* key = nullptr;
-        X509* cert = nullptr;
-        STACK_OF(X509)* ca = nullptr;
-        if (!PKCS12_parse(p12.get(), passArg, &key, &cert, &ca)) {
-            clearOpenSslErrors();
-            throw InvalidInputError("The PFX could not be read (unsupported encryption or damaged file).");
-        }
-        freeCerts(ca);
-        impl->key.reset(key);
-        impl->certificate.reset(cert);
-        if (!impl->key) throw InvalidInputError("The PFX holds no private key.");
-        if (!impl->certificate) throw InvalidInputError("The PFX holds no certificate.");
-    }
-    clearOpenSslErrors();
-    if (EVP_PKEY_get_base_id(impl->key.get()) != EVP_PKEY_RSA)
-        throw InvalidInputError(
-            "The certificate's key is not an RSA key; Entra ID client assertions need RSA.");
-    if (X509_check_private_key(impl->certificate.get(), impl->key.get()) != 1) {
-        clearOpenSslErrors();
-        throw InvalidInputError("The private key does not belong to the certificate.");
-    }
+    impl->key = std::move(loaded.key);
+    impl->certificateDer = std::move(loaded.certificateDer);
     return std::shared_ptr<CertificateKey>(new CertificateKey(std::move(impl)));
 }
 
@@ -208,39 +98,20 @@ std::shared_ptr<CertificateKey> CertificateKey::loadFile(const std::string& path
 }
 
 std::string CertificateKey::thumbprintSha1() const {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    X509_digest(m_impl->certificate.get(), EVP_sha1(), md, &len);
-    return base64Url(md, len);
+    crypto::Bytes md = crypto::digest(crypto::Hash::Sha1, m_impl->certificateDer);
+    return base64Url(md.data(), md.size());
 }
 
 std::string CertificateKey::thumbprintSha256() const {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    X509_digest(m_impl->certificate.get(), EVP_sha256(), md, &len);
-    return base64Url(md, len);
+    crypto::Bytes md = crypto::digest(crypto::Hash::Sha256, m_impl->certificateDer);
+    return base64Url(md.data(), md.size());
 }
 
 std::string CertificateKey::sign(std::string_view data, AssertionAlgorithm algorithm) const {
     if (!m_impl->key) throw AuthError("The certificate's key was wiped; sign in again.", "signed_out");
-    UniqueMdCtx ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    std::size_t size = 0;
-    bool ok = ctx && EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha256(), nullptr, m_impl->key.get()) == 1;
-    if (ok && algorithm == AssertionAlgorithm::PS256)
-        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) == 1;
-    ok = ok && EVP_DigestSign(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(data.data()),
-                              data.size()) == 1;
-    std::string signature(size, '\0');
-    ok = ok && EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                              reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
-    if (!ok) {
-        clearOpenSslErrors();
-        throw AuthError("Signing the client assertion failed.", "assertion_failed");
-    }
-    signature.resize(size);
-    return signature;
+    return m_impl->key->signSha256(data, algorithm == AssertionAlgorithm::PS256
+                                             ? crypto::RsaPadding::Pss
+                                             : crypto::RsaPadding::Pkcs1v15);
 }
 
 AssertionAlgorithm parseAssertionAlgorithm(const std::string& name) {
@@ -278,8 +149,7 @@ SecretString ClientCertificateCredential::assertion() const {
     else
         header["x5t"] = m_key->thumbprintSha1();
     unsigned char id[16];
-    if (RAND_bytes(id, sizeof id) != 1)
-        throw AuthError("No randomness for the assertion id.", "assertion_failed");
+    crypto::randomBytes(id, sizeof id);
     id[6] = static_cast<unsigned char>((id[6] & 0x0F) | 0x40);
     id[8] = static_cast<unsigned char>((id[8] & 0x3F) | 0x80);
     char jti[37];

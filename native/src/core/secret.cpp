@@ -1,9 +1,9 @@
 #include "mfaphone/secret.hpp"
 
-#include <openssl/crypto.h>
-
 #include <cstring>
 #include <new>
+
+#include "crypto/crypto.hpp"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -13,13 +13,11 @@
 
 namespace mfaphone {
 
-void secureZero(void* data, std::size_t size) noexcept {
-    if (data && size) OPENSSL_cleanse(data, size);
-}
+// secureZero is the crypto backend's (crypto/crypto_*.cpp).
 
 bool SecretString::operator==(const SecretString& other) const noexcept {
     return m_value.size() == other.m_value.size() &&
-           CRYPTO_memcmp(m_value.data(), other.m_value.data(), m_value.size()) == 0;
+           crypto::constantTimeEqual(m_value.data(), other.m_value.data(), m_value.size());
 }
 
 #ifdef MFAPHONE_SECRET_PAGES

@@ -2,7 +2,9 @@
 // thread; the I/O thread drives every transfer, so many callers share connections and HTTP/2
 // streams. Cancellation wakes the I/O thread with curl_multi_wakeup.
 #include <curl/curl.h>
+#ifdef MFAPHONE_CRYPTO_OPENSSL
 #include <openssl/ssl.h>
+#endif
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -71,11 +73,14 @@ struct Transfer {
     Clock::time_point startedAt;
 };
 
-// Decrypted TLS records are wiped once handed over (token responses carry tokens).
+#ifdef MFAPHONE_CRYPTO_OPENSSL
+// Decrypted TLS records are wiped once handed over (token responses carry tokens). Only with
+// libcurl's OpenSSL backend; libcurl ignores the callback with the others (Schannel on Windows).
 CURLcode onSslContext(CURL*, void* sslContext, void*) {
     SSL_CTX_set_options(static_cast<SSL_CTX*>(sslContext), SSL_OP_CLEANSE_PLAINTEXT);
     return CURLE_OK;
 }
+#endif
 
 // Called by libcurl once a connection is ready (new or reused) and before the request is sent.
 int onTransferStart(void* user, char*, char*, int, int) {
@@ -289,7 +294,9 @@ private:
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
         if (!m_options.caBundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.caBundle.c_str());
+#ifdef MFAPHONE_CRYPTO_OPENSSL
         curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, onSslContext);
+#endif
 
         // The request timeout is enforced by the I/O loop from the moment the transfer starts
         // (onTransferStart), so time queued for a connection or stream does not count; libcurl's

@@ -3,7 +3,9 @@
 #include "secure_alloc.hpp"
 
 #include <curl/curl.h>
+#ifdef MFAPHONE_CRYPTO_OPENSSL
 #include <openssl/crypto.h>
+#endif
 
 #include <cstdint>
 #include <cstdlib>
@@ -73,9 +75,11 @@ void* zeroingCalloc(std::size_t count, std::size_t size) {
     return p;
 }
 
+#ifdef MFAPHONE_CRYPTO_OPENSSL
 void* opensslMalloc(std::size_t n, const char*, int) { return zeroingMalloc(n); }
 void* opensslRealloc(void* p, std::size_t n, const char*, int) { return zeroingRealloc(p, n); }
 void opensslFree(void* p, const char*, int) { zeroingFree(p); }
+#endif
 
 std::once_flag g_once;
 SecureAllocStatus g_status;
@@ -84,10 +88,12 @@ SecureAllocStatus g_status;
 
 SecureAllocStatus initSecureAllocators() {
     std::call_once(g_once, [] {
-        // Only possible before OpenSSL's first allocation in this process; otherwise OpenSSL
-        // keeps the system allocator (it still cleanses keys and, with SSL_OP_CLEANSE_PLAINTEXT,
-        // decrypted records itself).
+    // Only possible before OpenSSL's first allocation in this process; otherwise OpenSSL
+    // keeps the system allocator (it still cleanses keys and, with SSL_OP_CLEANSE_PLAINTEXT,
+    // decrypted records itself).
+#ifdef MFAPHONE_CRYPTO_OPENSSL
         g_status.openssl = CRYPTO_set_mem_functions(opensslMalloc, opensslRealloc, opensslFree) == 1;
+#endif
         g_status.curl = curl_global_init_mem(CURL_GLOBAL_DEFAULT, zeroingMalloc, zeroingFree, zeroingRealloc,
                                              zeroingStrdup, zeroingCalloc) == CURLE_OK;
         if (!g_status.curl) curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -7,7 +7,8 @@ namespace mfaphone {
 
 struct SecureAllocStatus {
     bool curl = false;     // curl_global_init_mem installed the zeroing allocator
-    bool openssl = false;  // CRYPTO_set_mem_functions took effect (only before OpenSSL's first allocation)
+    bool openssl = false;  // CRYPTO_set_mem_functions took effect (only before OpenSSL's first allocation;
+                           // never on Windows, where the core does not use OpenSSL)
     bool freedMemoryFilled = false;  // glibc fills freed heap blocks (M_PERTURB)
 };
 

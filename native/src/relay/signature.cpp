@@ -1,11 +1,8 @@
 // X-Twilio-Signature: HMAC-SHA1 over the URL Twilio was configured with plus the sorted POST
 // parameters, accepted in every URL form the official helper libraries accept.
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 
+#include "crypto/crypto.hpp"
 #include "mfaphone/internal/relay.hpp"
 
 namespace mfaphone::relay {
@@ -38,14 +35,11 @@ std::string base64Encode(const unsigned char* data, std::size_t size) {
 }
 
 std::string sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
-        throw Error(ErrorKind::Internal, "SHA-256 is not available.");
+    crypto::Bytes digest = crypto::digest(crypto::Hash::Sha256, data);
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    out.reserve(length * 2);
-    for (unsigned i = 0; i < length; ++i) {
+    out.reserve(digest.size() * 2);
+    for (std::size_t i = 0; i < digest.size(); ++i) {
         out += kHex[digest[i] >> 4];
         out += kHex[digest[i] & 15];
     }
@@ -62,7 +56,7 @@ std::string lowerAscii(std::string_view s) {
 bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     if (a.empty()) return true;
-    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    return crypto::constantTimeEqual(a.data(), b.data(), a.size());
 }
 
 std::string computeTwilioSignature(const SecretString& authToken, std::string_view url, const Params& params,
@@ -81,13 +75,10 @@ std::string computeTwilioSignature(const SecretString& authToken, std::string_vi
         data.append(p->first.data(), p->first.size());
         data.append(p->second.data(), p->second.size());
     }
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!HMAC(EVP_sha1(), authToken.data(), static_cast<int>(authToken.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length))
-        throw Error(ErrorKind::Internal, "HMAC-SHA1 is not available.");
-    std::string out = base64Encode(mac, length);
-    secureZero(mac, sizeof mac);
+    crypto::Bytes mac = crypto::hmac(crypto::Hash::Sha1, std::string_view(authToken.data(), authToken.size()),
+                                     std::string_view(data.data(), data.size()));
+    std::string out = base64Encode(mac.data(), mac.size());
+    secureZero(mac.data(), mac.size());
     return out;
 }
 

@@ -2,11 +2,7 @@
 // only a request with the right handshake has its body read.
 #include "mfaphone/internal/webhook.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
-#include <array>
-
+#include "crypto/crypto.hpp"
 #include "mfaphone/errors.hpp"
 #include "webhook_text.hpp"
 
@@ -19,13 +15,9 @@ namespace {
 // Room for the envelope and the headers around a body of the largest accepted size.
 constexpr std::size_t kEnvelopeAllowance = 64 * 1024;
 
-using Digest = std::array<unsigned char, 32>;
-
-Digest sha256(std::string_view data) {
-    Digest digest{};
-    unsigned int size = 0;
-    if (EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 ||
-        size != digest.size())
+crypto::Bytes sha256(std::string_view data) {
+    crypto::Bytes digest = crypto::digest(crypto::Hash::Sha256, data);
+    if (digest.size() != crypto::digestSize(crypto::Hash::Sha256))
         throw Error(ErrorKind::Internal, "The handshake could not be hashed for comparison.");
     return digest;
 }
@@ -37,9 +29,9 @@ std::string_view view(const SecretString& s) { return std::string_view(s.data(),
 bool handshakeEquals(std::string_view received, std::string_view expected) {
     // Both sides are hashed, so the comparison takes the same time whatever the content and
     // says nothing about a common prefix or the length of the secret.
-    Digest a = sha256(received);
-    Digest b = sha256(expected);
-    bool equal = CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+    crypto::Bytes a = sha256(received);
+    crypto::Bytes b = sha256(expected);
+    bool equal = crypto::constantTimeEqual(a.data(), b.data(), a.size());
     secureZero(a.data(), a.size());
     secureZero(b.data(), b.size());
     return equal;

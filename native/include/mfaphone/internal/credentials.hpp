@@ -52,8 +52,8 @@ private:
 enum class AssertionAlgorithm { PS256, RS256 };
 AssertionAlgorithm parseAssertionAlgorithm(const std::string& name);
 
-// A certificate and its RSA private key, parsed with OpenSSL from memory (never from a
-// temporary file). Opaque: OpenSSL types stay in the .cpp.
+// A certificate and its RSA private key, parsed by the platform's crypto backend from memory
+// (never from a temporary file). Opaque: the backend's types stay in its .cpp.
 class CertificateKey {
 public:
     // `data`: a PEM bundle (key and certificate, the key optionally encrypted with `password`),
