@@ -80,9 +80,8 @@ class CngRsaKey final : public RsaPrivateKey {
 public:
     explicit CngRsaKey(const der::RsaPrivateComponents& components) {
         SecretString blob = der::rsaFullPrivateBlob(components);
-        NTSTATUS status =
-            BCryptImportKeyPair(provider(kRsa), nullptr, BCRYPT_RSAFULLPRIVATE_BLOB, &m_key.handle,
-                                bytes(blob.data()), ulong(blob.size()), BCRYPT_NO_KEY_VALIDATION);
+        NTSTATUS status = BCryptImportKeyPair(provider(kRsa), nullptr, BCRYPT_RSAFULLPRIVATE_BLOB,
+                                              &m_key.handle, bytes(blob.data()), ulong(blob.size()), 0);
         if (!ok(status))
             throw InvalidInputError("The private key could not be imported: it is not a valid RSA key.");
         m_modulus.assign(components.n.data(), components.n.data() + components.n.size());
