@@ -52,6 +52,46 @@ void checkCleanError(const std::string& message, const std::string& subject) {
     for (char c : message) CHECK((c >= 0x20 && c < 0x7F));
 }
 
+// The same values in BER as some tools write PKCS#12: every constructed value with an indefinite
+// length, and long OCTET STRINGs (also [0] IMPLICIT ones) split into two segments.
+std::string derLength(std::size_t n) {
+    if (n < 128) return std::string(1, static_cast<char>(n));
+    std::string bytes;
+    for (; n; n >>= 8) bytes.insert(bytes.begin(), static_cast<char>(n & 0xFF));
+    return std::string(1, static_cast<char>(0x80 | bytes.size())) + bytes;
+}
+std::string toBer(std::string_view der) {
+    std::string out;
+    for (std::size_t i = 0; i < der.size();) {
+        auto tag = static_cast<unsigned char>(der[i]);
+        std::size_t length = static_cast<unsigned char>(der[i + 1]), header = 2;
+        if (length & 0x80) {
+            std::size_t count = length & 0x7F;
+            length = 0;
+            for (std::size_t k = 0; k < count; ++k)
+                length = (length << 8) | static_cast<unsigned char>(der[i + 2 + k]);
+            header += count;
+        }
+        std::string_view contents = der.substr(i + header, length);
+        const std::string eoc("\0\0", 2);
+        if (tag & 0x20) {
+            out += static_cast<char>(tag);
+            out += '\x80';
+            out += toBer(contents) + eoc;
+        } else if ((tag == 0x04 || tag == 0x80) && length > 100) {
+            out += static_cast<char>(tag | 0x20);
+            out += '\x80';
+            for (std::string_view part : {contents.substr(0, 50), contents.substr(50)})
+                out += "\x04" + derLength(part.size()) + std::string(part);
+            out += eoc;
+        } else {
+            out.append(der.substr(i, header + length));
+        }
+        i += header + length;
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("SHA-1 and SHA-256 give the FIPS 180 answers", "[crypto]") {
@@ -305,6 +345,27 @@ TEST_CASE("the PKCS#12 reader opens AES, 3DES and password-less PFX files", "[cr
     SECTION("PBES2, AES-256, HMAC-SHA256 MAC") { check(fixtures::kPfxPassHex, "Pfx-Pass"); }
     SECTION("SHA-1 and 3DES, as Windows exports") { check(fixtures::kPfx3desHex, "Pfx-Pass"); }
     SECTION("an empty password") { check(fixtures::kPfxEmptyHex, ""); }
+    SECTION("BER: indefinite lengths and segmented OCTET STRINGs") {
+        std::string ber = toBer(bytesOf(fixtures::kPfxPassHex));
+        REQUIRE(ber.substr(0, 2) == std::string("\x30\x80", 2));
+        auto contents = crypto::readPkcs12(der::spanOf(ber), secretOf("Pfx-Pass"));
+        REQUIRE(contents.keys.size() == 1);
+        REQUIRE(contents.certificates.size() == 1);
+        CHECK((contents.certificates[0] == certDer()));
+        CHECK(der::parseRsaPrivateKey(der::spanOf(contents.keys[0])).d == expected.d);
+        std::string ber3des = toBer(bytesOf(fixtures::kPfx3desHex));
+        CHECK(crypto::readPkcs12(der::spanOf(ber3des), secretOf("Pfx-Pass")).keys.size() == 1);
+        // Unclosed, or nested beyond reason: refused with a clear error.
+        CHECK(errorOf([&] {
+                  crypto::readPkcs12(der::spanOf(ber.substr(0, ber.size() - 2)), secretOf("Pfx-Pass"));
+              }) == crypto::message::kNotPemOrPfx);
+        std::string deep;
+        for (int i = 0; i < 40; ++i) deep += "\x30\x80";
+        for (int i = 0; i < 40; ++i) deep += std::string("\0\0", 2);
+        CHECK(errorOf([&] { crypto::readPkcs12(der::spanOf(deep), {}); }) == crypto::message::kNotPemOrPfx);
+        CHECK_THAT(errorOf([&] { der::Reader(der::spanOf(deep), "The test", true).readAny(); }),
+                   Catch::Contains("nested too deeply"));
+    }
     SECTION("wrong, missing, and not a PFX") {
         std::string pfx = bytesOf(fixtures::kPfxRightHex);
         namespace m = crypto::message;

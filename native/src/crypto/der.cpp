@@ -36,20 +36,39 @@ void Reader::fail(const char* reason) const {
 Span Reader::read(unsigned char tag) {
     if (atEnd()) fail("it ends early");
     if (m_data[m_offset] != tag) fail("its structure is not the one expected");
+    return readAny();
+}
+
+Span Reader::readAny() {
+    if (atEnd()) fail("it ends early");
+    unsigned char tag = m_data[m_offset];
+    if ((tag & 0x1F) == 0x1F) fail("its structure is not the one expected");
     std::size_t left = m_size - m_offset - 1;
     const unsigned char* p = m_data + m_offset + 1;
     if (left == 0) fail("it ends early");
     std::size_t length = 0;
     std::size_t header = 2;
-    if (p[0] < 0x80) {
-        length = p[0];
-    } else {
+    if (p[0] == 0x80) {
+        if (!m_ber) fail("it uses indefinite lengths, which DER does not allow");
+        if (!(tag & 0x20)) fail("a primitive value has an indefinite length");
+        if (m_depth >= 32) fail("it is nested too deeply");
+        // The contents run up to the end-of-contents octets (00 00) that close this value.
+        Reader inner(Span{p + 1, left - 1}, m_subject, true, m_depth + 1);
+        while (inner.m_size - inner.m_offset < 2 || inner.m_data[inner.m_offset] != 0 ||
+               inner.m_data[inner.m_offset + 1] != 0)
+            inner.readAny();
+        Span contents{p + 1, inner.m_offset};
+        m_offset += header + inner.m_offset + 2;
+        return contents;
+    }
+    if (p[0] > 0x80) {
         std::size_t count = p[0] & 0x7F;
-        if (count == 0) fail("it uses indefinite lengths, which DER does not allow");
         if (count > 4) fail("a length is too large");
         if (left < 1 + count) fail("it ends early");
         for (std::size_t i = 1; i <= count; ++i) length = (length << 8) | p[i];
         header += count;
+    } else {
+        length = p[0];
     }
     if (length > m_size - m_offset - header) fail("a length runs past the end");
     Span contents{m_data + m_offset + header, length};
@@ -69,7 +88,7 @@ bool Reader::readOptional(unsigned char tag, Span& contents) {
     return true;
 }
 
-Reader Reader::enter(unsigned char tag) { return Reader(read(tag), m_subject); }
+Reader Reader::enter(unsigned char tag) { return Reader(read(tag), m_subject, m_ber, m_depth + 1); }
 
 Span Reader::readUnsigned() {
     Span v = read(kInteger);
@@ -219,8 +238,8 @@ Bytes rsaPublicBlob(const RsaPublicComponents& key) {
     return blob;
 }
 
-Pbes2 parsePbes2Parameters(Span parameters, const std::string& subject) {
-    Reader outer(parameters, subject);
+Pbes2 parsePbes2Parameters(Span parameters, const std::string& subject, bool ber) {
+    Reader outer(parameters, subject, ber);
     Reader params = outer.enter();
     Reader kdf = params.enter();
     if (!(kdf.read(kOid) == oid::kPbkdf2)) kdf.fail("its key derivation is not PBKDF2");

@@ -46,13 +46,17 @@ enum Tag : unsigned char {
 // InvalidInputError("<subject> could not be read: <reason>.").
 class Reader {
 public:
-    Reader(Span input, std::string subject)
-        : m_data(input.data), m_size(input.size), m_subject(std::move(subject)) {}
+    // `ber`: also accept BER's indefinite lengths on constructed values (PKCS#12 files made by
+    // some tools use them); keys and certificates are DER only.
+    Reader(Span input, std::string subject, bool ber = false, int depth = 0)
+        : m_data(input.data), m_size(input.size), m_subject(std::move(subject)), m_ber(ber), m_depth(depth) {}
     bool atEnd() const { return m_offset == m_size; }
     // The next TLV's tag, without consuming it; 0 at the end.
     unsigned char peekTag() const { return atEnd() ? 0 : m_data[m_offset]; }
     // Consumes one TLV with this tag and returns its contents.
     Span read(unsigned char tag);
+    // Consumes the next TLV, whatever its tag.
+    Span readAny();
     // Consumes one TLV with this tag and returns it whole (tag and length included).
     Span readWhole(unsigned char tag);
     // Consumes one TLV with this tag when it is next.
@@ -72,6 +76,8 @@ private:
     std::size_t m_size;
     std::size_t m_offset = 0;
     std::string m_subject;
+    bool m_ber = false;
+    int m_depth = 0;
 };
 
 // Object identifiers, as DER contents (without tag and length).
@@ -124,7 +130,7 @@ struct Pbes2 {
 };
 Pbes2 parseEncryptedPrivateKeyInfo(Span der);
 // PBES2's parameters: one whole DER SEQUENCE { keyDerivationFunc, encryptionScheme }.
-Pbes2 parsePbes2Parameters(Span parameters, const std::string& subject);
+Pbes2 parsePbes2Parameters(Span parameters, const std::string& subject, bool ber = false);
 
 // One PEM block: its label ("CERTIFICATE", "PRIVATE KEY", ...), whether it carries RFC 1421
 // headers (a "Proc-Type: 4,ENCRYPTED" legacy-encrypted key), and its decoded contents.

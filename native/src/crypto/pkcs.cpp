@@ -48,14 +48,14 @@ bool unpad(SecretString& plain, std::size_t block) {
 // Decrypts `ciphertext` under the algorithm `algorithm` (a whole AlgorithmIdentifier) with the
 // password: PBES2, or PKCS#12's SHA-1 + 3DES. WrongPasswordError when the padding is wrong.
 SecretString decrypt(Span algorithm, Span ciphertext, const SecretString& password,
-                     const std::string& subject) {
-    Reader outer(algorithm, subject);
+                     const std::string& subject, bool ber) {
+    Reader outer(algorithm, subject, ber);
     Reader id = outer.enter();
     Span scheme = id.read(der::kOid);
     SecretString plain;
     std::size_t block = 16;
     if (scheme == der::oid::kPbes2) {
-        der::Pbes2 p = der::parsePbes2Parameters(id.readWhole(der::kSequence), subject);
+        der::Pbes2 p = der::parsePbes2Parameters(id.readWhole(der::kSequence), subject, ber);
         if (ciphertext.size == 0 || ciphertext.size % 16 != 0) id.fail("its encrypted data is malformed");
         SecretString key = pbkdf2(p.prfSha256 ? Hash::Sha256 : Hash::Sha1, view(password), p.salt.view(),
                                   p.iterations, p.keyLength);
@@ -81,11 +81,12 @@ SecretString decrypt(Span algorithm, Span ciphertext, const SecretString& passwo
     return plain;
 }
 
-// The contents of a [0] IMPLICIT OCTET STRING, primitive or (BER) constructed from segments.
-SecretString implicitOctets(Reader& reader) {
+// The contents of an OCTET STRING (`primitive` is its tag: 0x04, or 0x80 for a [0] IMPLICIT
+// one), primitive or (BER) constructed from segments.
+SecretString octets(Reader& reader, unsigned char primitive = der::kOctetString) {
     Span s;
-    if (reader.readOptional(0x80, s)) return SecretString(reinterpret_cast<const char*>(s.data), s.size);
-    Reader segments = reader.enter(der::kContext0);
+    if (reader.readOptional(primitive, s)) return SecretString(reinterpret_cast<const char*>(s.data), s.size);
+    Reader segments = reader.enter(static_cast<unsigned char>(primitive | 0x20));
     SecretString out;
     while (!segments.atEnd()) {
         Span part = segments.read(der::kOctetString);
@@ -96,7 +97,7 @@ SecretString implicitOctets(Reader& reader) {
 
 void readSafeContents(Span safeContents, const SecretString& password, Pkcs12Contents& out) {
     const std::string subject = "The PFX";
-    Reader outer(safeContents, subject);
+    Reader outer(safeContents, subject, true);
     Reader bags = outer.enter();
     while (!bags.atEnd()) {
         Reader bag = bags.enter();
@@ -117,14 +118,14 @@ void readSafeContents(Span safeContents, const SecretString& password, Pkcs12Con
             Reader cert = value.enter();
             if (!(cert.read(der::kOid) == oid::kX509Certificate)) continue;  // SDSI certificates
             Reader wrapped = cert.enter(der::kContext0);
-            Span der = wrapped.read(der::kOctetString);
-            out.certificates.emplace_back(der.data, der.data + der.size);
+            SecretString der = octets(wrapped);
+            out.certificates.emplace_back(der.data(), der.data() + der.size());
         }  // CRL and secret bags are not needed
     }
 }
 
 bool macMatches(Span macData, Span authSafe, std::string_view bmp) {
-    Reader outer(macData, "The PFX");
+    Reader outer(macData, "The PFX", true);
     Reader mac = outer.enter();
     Reader digestInfo = mac.enter();
     Reader algorithm = digestInfo.enter();
@@ -231,29 +232,31 @@ SecretString pkcs12Kdf(Hash hash, std::string_view bmp, std::string_view salt, u
 
 SecretString decryptPrivateKeyInfo(Span encrypted, const SecretString& password, bool inPkcs12) {
     const std::string subject = inPkcs12 ? "The PFX's private key" : "The encrypted private key";
-    Reader outer(encrypted, subject);
+    Reader outer(encrypted, subject, inPkcs12);
     Reader info = outer.enter();
     outer.expectEnd();
     Span algorithm = info.readWhole(der::kSequence);
-    Span ciphertext = info.read(der::kOctetString);
-    return decrypt(algorithm, ciphertext, password, subject);
+    SecretString ciphertext = octets(info);
+    return decrypt(algorithm, der::spanOf(ciphertext), password, subject, inPkcs12);
 }
 
 Pkcs12Contents readPkcs12(Span pfx, const SecretString& password) {
-    Span authSafe, macData;
+    SecretString authSafeBytes;
+    Span macData;
     try {
-        Reader outer(pfx, "The PFX");
+        Reader outer(pfx, "The PFX", true);
         Reader top = outer.enter();
         outer.expectEnd();
         if (top.readSmall(3) != 3) top.fail("its version is not 3");
         Reader content = top.enter();
         if (!(content.read(der::kOid) == oid::kData)) top.fail("it is signed rather than password-protected");
         Reader wrapped = content.enter(der::kContext0);
-        authSafe = wrapped.read(der::kOctetString);
+        authSafeBytes = octets(wrapped);
         if (!top.atEnd()) macData = top.readWhole(der::kSequence);
     } catch (const InvalidInputError&) {
         throw InvalidInputError(message::kNotPemOrPfx);
     }
+    Span authSafe = der::spanOf(authSafeBytes);
     // The password: as given; when none is given, the empty one, then none at all.
     SecretString bmp = bmpPassword(password);
     SecretString utf8 = password;
@@ -265,24 +268,25 @@ Pkcs12Contents readPkcs12(Span pfx, const SecretString& password) {
                                                      : message::kPfxWrongPassword);
     }
     Pkcs12Contents out;
-    Reader outer(authSafe, "The PFX");
+    Reader outer(authSafe, "The PFX", true);
     Reader safes = outer.enter();
     while (!safes.atEnd()) {
         Reader info = safes.enter();
         Span type = info.read(der::kOid);
         Reader content = info.enter(der::kContext0);
         if (type == oid::kData) {
-            readSafeContents(content.read(der::kOctetString), utf8, out);
+            SecretString safeContents = octets(content);
+            readSafeContents(der::spanOf(safeContents), utf8, out);
         } else if (type == oid::kEncryptedData) {
             Reader data = content.enter();
             data.readSmall(2);  // version
             Reader encrypted = data.enter();
             encrypted.read(der::kOid);  // content type: data
             Span algorithm = encrypted.readWhole(der::kSequence);
-            SecretString ciphertext = implicitOctets(encrypted);
+            SecretString ciphertext = octets(encrypted, 0x80);
             SecretString plain;
             try {
-                plain = decrypt(algorithm, der::spanOf(ciphertext), utf8, "The PFX");
+                plain = decrypt(algorithm, der::spanOf(ciphertext), utf8, "The PFX", true);
             } catch (const WrongPasswordError&) {
                 throw InvalidInputError(message::kPfxUnreadable);
             }
