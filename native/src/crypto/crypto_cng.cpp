@@ -3,10 +3,12 @@
 // pkcs.hpp) rather than with crypt32, whose PKCS#8 support Wine lacks, and imported as CNG key
 // blobs that are wiped once imported. No OpenSSL on Windows.
 #include <windows.h>
-// windows.h first
+// bcrypt.h needs the types windows.h declares.
 #include <bcrypt.h>
 
+#include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "crypto/crypto.hpp"
 #include "crypto/der.hpp"
