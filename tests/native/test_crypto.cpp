@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <random>
 
 #include "crypto/crypto.hpp"
 #include "crypto/der.hpp"
@@ -409,4 +410,47 @@ TEST_CASE("PKCS#12 passwords are UTF-16BE with a terminating zero", "[crypto][pk
     CHECK(bmp("\xF0\x9F\x98\x80") == std::string("\xD8\x3D\xDE\x00\0\0", 6));
     CHECK_THROWS_AS(bmp("\xC3"), InvalidInputError);
     CHECK_THROWS_AS(bmp("\xFF"), InvalidInputError);
+}
+
+TEST_CASE("damaged keys, certificates and PFX files are refused without crashing", "[crypto][der]") {
+    // Random single-byte changes (a fixed seed): each input parses or throws InvalidInputError;
+    // the sanitizer build (asan preset) checks that no read leaves the input.
+    std::mt19937 random(20261201);
+    auto damage = [&](std::string s) {
+        std::uniform_int_distribution<std::size_t> at(0, s.size() - 1);
+        std::uniform_int_distribution<int> bit(0, 7);
+        s[at(random)] ^= static_cast<char>(1 << bit(random));
+        return s;
+    };
+    const std::string pkcs8 = bytesOf(fixtures::kKeyHex), pkcs1 = bytesOf(fixtures::kKeyPkcs1Hex);
+    const std::string certificate = bytesOf(fixtures::kCertHex), pfx = bytesOf(fixtures::kPfxPassHex);
+    const std::string ber = toBer(pfx);
+    int refused = 0;
+    for (int i = 0; i < 300; ++i) {
+        for (const std::string* input : {&pkcs8, &pkcs1}) {
+            std::string bad = damage(*input);
+            try {
+                der::parseRsaPrivateKey(der::spanOf(bad));
+            } catch (const InvalidInputError&) {
+                ++refused;
+            }
+        }
+        std::string badCertificate = damage(certificate);
+        try {
+            der::certificateRsaPublicKey(der::spanOf(badCertificate));
+        } catch (const InvalidInputError&) {
+            ++refused;
+        }
+        if (i % 5 == 0) {
+            for (const std::string* input : {&pfx, &ber}) {
+                std::string badPfx = damage(*input);
+                try {
+                    crypto::readPkcs12(der::spanOf(badPfx), secretOf("Pfx-Pass"));
+                } catch (const InvalidInputError&) {
+                    ++refused;
+                }
+            }
+        }
+    }
+    CHECK(refused >= 100);  // a changed PFX fails its structure or MAC check every time
 }
