@@ -3,8 +3,6 @@
 # the build machine, and a native library with no runtime DLLs beyond Windows' own.
 set(MFAPHONE_WIN_DEPS "" CACHE PATH "Prefix of the win-x64 dependencies (tools/windows/deps.sh)")
 list(PREPEND CMAKE_PREFIX_PATH ${MFAPHONE_WIN_DEPS})
-set(OPENSSL_ROOT_DIR ${MFAPHONE_WIN_DEPS})
-set(OPENSSL_USE_STATIC_LIBS TRUE)
 set(ZLIB_USE_STATIC_LIBS ON)  # libz.a from libz-mingw-w64-dev, not zlib1.dll
 set(CURL_NO_CURL_CMAKE OFF)
 
@@ -20,7 +18,7 @@ foreach(t nlohmann_json::nlohmann_json Catch2::Catch2)
 endforeach()
 add_library(PkgConfig::HTTPLIB INTERFACE IMPORTED GLOBAL)
 set_target_properties(PkgConfig::HTTPLIB PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${MFAPHONE_WIN_DEPS}/include)
-# cpp-httplib on Windows: Winsock, and OpenSSL for the tests' HTTPS servers.
+# cpp-httplib on Windows (plain HTTP in the tests): Winsock.
 set_property(TARGET PkgConfig::HTTPLIB APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 crypt32)
 
 # libphonenumber's stack, all static; std::mutex locks as the library was built with.
@@ -34,6 +32,5 @@ target_link_libraries(mfaphone_win_phonenumber_stack INTERFACE
 # No GCC, libstdc++ or winpthread DLLs next to ours: link their static archives.
 add_link_options(-static -static-libgcc -static-libstdc++)
 
-# windows.h without its min/max macros and rarely used parts (wincrypt.h's X509_NAME would clash
-# with OpenSSL's); gmtime_r from mingw-w64's time.h.
+# windows.h without its min/max macros and rarely used parts; gmtime_r from mingw-w64's time.h.
 add_compile_definitions(NOMINMAX WIN32_LEAN_AND_MEAN _POSIX_THREAD_SAFE_FUNCTIONS=200112L)
