@@ -10,13 +10,16 @@
 #   zlib            libz-mingw-w64-dev (already a static mingw library; nothing to build)
 #   nghttp2         HTTP/2 for curl
 #   curl            Schannel TLS (the Windows certificate store; no OpenSSL in the transport),
-#                   patches/curl-schannel-alpn-mingw.patch so HTTP/2 can be negotiated
+#                   patches/curl-schannel-alpn-mingw.patch so HTTP/2 can be negotiated;
+#                   cmake/curl-mingw-checks.cmake holds its configure checks' results
 #   OpenSSL         libcrypto for the core's crypto and the native tests' key and certificate
 #                   fixtures; libssl for the tests' HTTPS server
 #   abseil, protobuf-lite, RE2 (+ unicode-data tables), ICU common
 #                   libphonenumber's stack; libphonenumber itself with RE2 as regexp engine
 #                   (patches/libphonenumber-re2-adapter.patch: that adapter does not compile as
-#                   shipped in 8.12.57)
+#                   shipped in 8.12.57). Of abseil and ICU only the sources libphonenumber's
+#                   code needs are compiled (cmake/abseil, cmake/icu-common say which; a link of
+#                   all of libphonenumber against the stack checks nothing is missing)
 #   cpp-httplib     header-only, for the native tests' HTTP servers
 #
 # The prefix lives outside the source tree, keyed by the source versions, the recipe revision
@@ -24,6 +27,7 @@
 #   ${MFAPHONE_DEPS_CACHE:-$HOME/.cache/mfaphone}/win-x64/<key>
 # Source packages are downloaded once into ${MFAPHONE_DEPS_CACHE}/sources. Each library is
 # stamped when installed, so an interrupted build resumes where it stopped.
+# Each stamp records the library's wall and CPU seconds (user+sys) and the load average.
 # Environment: MFAPHONE_DEPS_JOBS (parallel jobs, default 2), MFAPHONE_DEPS_NICE (default 10).
 set -euo pipefail
 
@@ -52,7 +56,7 @@ log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
 die() { printf 'tools/windows/deps.sh: %s\n' "$*" >&2; exit 1; }
 
 # Bump when a build step or its options change (comments do not count).
-recipe=3
+recipe=4
 
 cache_key() {
     {
@@ -120,7 +124,7 @@ build_nghttp2() {
     run cmake -S "$src" -B "$work/nghttp2-build" "${toolchain[@]}" -DENABLE_LIB_ONLY=ON \
         -DENABLE_STATIC_LIB=ON -DENABLE_SHARED_LIB=OFF -DENABLE_DOC=OFF -DWITH_JEMALLOC=OFF \
         -DHAVE_CLOCK_GETTIME=0 >/dev/null  # 1.52 with both clock_gettime and GetTickCount64 misses a symbol
-    run cmake --build "$work/nghttp2-build" -j "$jobs" --target install >/dev/null
+    run cmake --build "$work/nghttp2-build" -j "$(step_jobs)" --target install >/dev/null
 }
 
 build_curl() {
@@ -129,13 +133,22 @@ build_curl() {
         patch -d "$src" -p1 -s < "$here/patches/curl-schannel-alpn-mingw.patch"
         touch "$src/.mfaphone-patched"
     fi
-    run cmake -S "$src" -B "$work/curl-build" "${toolchain[@]}" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF \
+    run cmake -C "$here/cmake/curl-mingw-checks.cmake" -S "$src" -B "$work/curl-build" "${toolchain[@]}" -DBUILD_CURL_EXE=OFF -DBUILD_TESTING=OFF \
         -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DCURL_USE_LIBSSH2=OFF -DUSE_LIBIDN2=OFF \
         -DUSE_NGHTTP2=ON -DCURL_ZLIB=ON -DCURL_BROTLI=OFF -DCURL_ZSTD=OFF -DHTTP_ONLY=ON \
         -DCURL_DISABLE_LDAP=ON -DENABLE_MANUAL=OFF -DCURL_STATIC_CRT=OFF -DENABLE_UNICODE=ON \
         -DNGHTTP2_INCLUDE_DIR="$prefix/include" -DNGHTTP2_LIBRARY="$prefix/lib/libnghttp2.a" \
         -DCMAKE_C_FLAGS="-DNGHTTP2_STATICLIB" >/dev/null
-    run cmake --build "$work/curl-build" -j "$jobs" --target install >/dev/null
+    # Every libcurl source starts with curl_setup.h (windows.h, winsock2.h: most of each file's
+    # compile time): precompile it with libcurl's own compile command, next to the header, where
+    # GCC picks it up. GCC uses it only where it is valid (same options, no conflicting macro
+    # defined before the include) and otherwise reads the header, so the objects are the same
+    # (they were byte for byte with and without it, 161 objects).
+    local cmd
+    cmd="$(cd "$work/curl-build" && ninja -t commands lib/CMakeFiles/libcurl.dir/url.c.obj | tail -n 1)"
+    cmd="$(sed -E "s# -MD -MT [^ ]+ -MF [^ ]+##; s# -o [^ ]+ -c [^ ]+# -x c-header -o $src/lib/curl_setup.h.gch -c $src/lib/curl_setup.h#" <<< "$cmd")"
+    run sh -c "$cmd"
+    run cmake --build "$work/curl-build" -j "$(step_jobs)" --target install >/dev/null
 }
 
 build_openssl() {
@@ -143,18 +156,14 @@ build_openssl() {
     (cd "$src" && CC="$cc" CXX="$cxx" AR="$triple-ar" RANLIB="$triple-ranlib" RC="$triple-windres" \
         run perl Configure mingw64 no-shared no-tests no-dso no-engine no-legacy no-capieng \
             no-comp no-ui-console --prefix="$prefix" --libdir=lib >/dev/null &&
-        run make -j "$jobs" build_libs >/dev/null && run make install_dev >/dev/null)
+        run make -j "$(step_jobs)" build_libs >/dev/null && run make install_dev >/dev/null)
 }
 
 build_abseil() {
     local src; src="$(unpack "$(spec_of abseil)")"
-    run cmake -S "$src" -B "$work/abseil-build" "${toolchain[@]}" -DABSL_PROPAGATE_CXX_STD=ON \
-        -DBUILD_TESTING=OFF -DABSL_ENABLE_INSTALL=ON >/dev/null
-    # Only what libphonenumber uses (strings, synchronization, the hash containers).
-    run cmake --build "$work/abseil-build" -j "$jobs" --target strings synchronization \
-        raw_hash_set hash >/dev/null
-    (cd "$src" && find absl \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
-    find "$work/abseil-build" -name 'libabsl_*.a' -exec cp {} "$prefix/lib/" \;
+    run cmake -S "$here/cmake/abseil" -B "$work/abseil-build" "${toolchain[@]}" \
+        -DABSL_SOURCE_DIR="$src" >/dev/null
+    run cmake --build "$work/abseil-build" -j "$(step_jobs)" --target install >/dev/null
 }
 
 build_protobuf() {
@@ -162,7 +171,7 @@ build_protobuf() {
     run cmake -S "$src" -B "$work/protobuf-build" "${toolchain[@]}" -Dprotobuf_BUILD_TESTS=OFF \
         -Dprotobuf_BUILD_PROTOC_BINARIES=OFF -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_SHARED_LIBS=OFF \
         -Dprotobuf_BUILD_LIBPROTOC=OFF >/dev/null
-    run cmake --build "$work/protobuf-build" -j "$jobs" --target libprotobuf-lite >/dev/null
+    run cmake --build "$work/protobuf-build" -j "$(step_jobs)" --target libprotobuf-lite >/dev/null
     cp "$work/protobuf-build/libprotobuf-lite.a" "$prefix/lib/"
     (cd "$src/src" && find google \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
 }
@@ -173,14 +182,14 @@ build_re2() {
     (cd "$src/re2" && python3 make_unicode_casefold.py > unicode_casefold.cc &&
         python3 make_unicode_groups.py > unicode_groups.cc && perl make_perl_groups.pl > perl_groups.cc)
     run cmake -S "$src" -B "$work/re2-build" "${toolchain[@]}" -DRE2_BUILD_TESTING=OFF >/dev/null
-    run cmake --build "$work/re2-build" -j "$jobs" --target install >/dev/null
+    run cmake --build "$work/re2-build" -j "$(step_jobs)" --target install >/dev/null
 }
 
 build_icu() {
     local src; src="$(unpack "$(spec_of icu)")"
     run cmake -S "$here/cmake/icu-common" -B "$work/icu-build" "${toolchain[@]}" \
         -DICU_SOURCE_DIR="$src/source" >/dev/null
-    run cmake --build "$work/icu-build" -j "$jobs" --target install >/dev/null
+    run cmake --build "$work/icu-build" -j "$(step_jobs)" --target install >/dev/null
 }
 
 build_libphonenumber() {
@@ -191,7 +200,15 @@ build_libphonenumber() {
     fi
     run cmake -S "$here/cmake/libphonenumber" -B "$work/libphonenumber-build" "${toolchain[@]}" \
         -DPHONENUMBER_SOURCE_DIR="$src/cpp" >/dev/null
-    run cmake --build "$work/libphonenumber-build" -j "$jobs" --target install >/dev/null
+    run cmake --build "$work/libphonenumber-build" -j "$(step_jobs)" --target install >/dev/null
+    # abseil and ICU are built as the subsets libphonenumber uses: link every object of
+    # libphonenumber against the stack, as the native core links it, so a missing symbol fails
+    # here, named, rather than in the cross build.
+    echo 'int main() { return 0; }' > "$work/phonenumber-probe.cc"
+    "$cxx" -static -o "$work/phonenumber-probe.exe" "$work/phonenumber-probe.cc" \
+        -Wl,--whole-archive "$prefix/lib/libphonenumber.a" -Wl,--no-whole-archive \
+        "$prefix/lib/libre2.a" "$prefix/lib/libprotobuf-lite.a" "$prefix/lib/libicuuc.a" \
+        -Wl,--start-group "$prefix"/lib/libabsl_*.a -Wl,--end-group
 }
 
 build_cpp_httplib() {
@@ -201,19 +218,48 @@ build_cpp_httplib() {
     cp "$src/httplib.h" "$prefix/include/"
 }
 
+# Two independent chains run side by side, so one keeps a core busy while the other configures
+# or links: the transport (nghttp2, then curl over it; OpenSSL) and libphonenumber's stack (abseil,
+# protobuf-lite, RE2 and ICU, then libphonenumber over them). A step takes all $jobs jobs once the
+# other chain has finished, half of them before.
+chains=("nghttp2 curl openssl" "abseil protobuf re2 icu libphonenumber cpp-httplib")
+step_jobs() {
+    local others; others=$(find "$work" -maxdepth 1 -name '.chain-*' ! -name ".chain-$chain" | wc -l)
+    if [ "$others" -eq 0 ] || [ "$jobs" -lt 2 ]; then echo "$jobs"; else echo $(( jobs / 2 )); fi
+}
+# Builds each library of a chain that is not stamped yet; each one's output goes to a log, and
+# its wall and CPU seconds (user+sys of everything it ran) to its stamp.
+build_chain() {
+    local lib t0 cpu
+    touch "$work/.chain-$chain"
+    for lib in $1; do
+        done_already "$lib" && continue
+        t0=$(date +%s)
+        log "$lib ($(spec_of "$lib"))"
+        if ! ( "build_${lib//-/_}" && times > "$work/$lib.times" ) > "$work/$lib.log" 2>&1; then
+            rm -f "$work/.chain-$chain"
+            tail -n 40 "$work/$lib.log" >&2
+            log "$lib failed to build (full log: $work/$lib.log)"
+            return 1
+        fi
+        cpu=$(tail -n 1 "$work/$lib.times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
+              printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+        stamp "$lib" "$(spec_of "$lib") wall $(( $(date +%s) - t0 ))s cpu ${cpu}s load $(cut -d' ' -f1 /proc/loadavg)"
+    done
+    rm -f "$work/.chain-$chain"
+}
+
 start=$(date +%s)
 log "building into $prefix (key $key; -j$jobs, nice $nice_level)"
-for lib in nghttp2 curl openssl abseil protobuf re2 icu libphonenumber cpp-httplib; do
-    done_already "$lib" && continue
-    t0=$(date +%s)
-    log "$lib ($(spec_of "$lib"))"
-    # Each library's output goes to a log; on failure its end is shown.
-    if ! "build_${lib//-/_}" > "$work/$lib.log" 2>&1; then
-        tail -n 40 "$work/$lib.log" >&2
-        die "$lib failed to build (full log: $work/$lib.log)"
-    fi
-    stamp "$lib" "$(spec_of "$lib") $(( $(date +%s) - t0 ))s"
+rm -f "$work"/.chain-*
+pids=()
+for i in "${!chains[@]}"; do
+    chain=$i build_chain "${chains[$i]}" &
+    pids+=($!)
 done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+[ "$failed" = 0 ] || die "a dependency failed to build (see above); run again to resume"
 cat "$prefix"/.stamps/* > "$prefix/.complete"
 rm -rf "$work"
 log "done in $(( $(date +%s) - start ))s"
