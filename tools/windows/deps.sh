@@ -245,6 +245,9 @@ build_chain() {
         cpu=$(tail -n 1 "$work/$lib.times" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/);
               printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
         stamp "$lib" "$(spec_of "$lib") wall $(( $(date +%s) - t0 ))s cpu ${cpu}s load $(cut -d' ' -f1 /proc/loadavg)"
+        # Its sources and build tree are not needed any more (removed now, while the other
+        # chain still builds, rather than all at the end).
+        rm -rf "$work/$lib-build" "$work/$lib-"[0-9]* "$work/${lib}_"*
     done
     rm -f "$work/.chain-$chain"
 }
