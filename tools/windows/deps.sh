@@ -230,13 +230,19 @@ step_jobs() {
 # Builds each library of a chain that is not stamped yet; each one's output goes to a log, and
 # its wall and CPU seconds (user+sys of everything it ran) to its stamp.
 build_chain() {
-    local lib t0 cpu
+    local lib t0 cpu rc
     touch "$work/.chain-$chain"
     for lib in $1; do
         done_already "$lib" && continue
         t0=$(date +%s)
         log "$lib ($(spec_of "$lib"))"
-        if ! ( "build_${lib//-/_}" && times > "$work/$lib.times" ) > "$work/$lib.log" 2>&1; then
+        # Not as an if/||/! condition: there bash ignores errexit inside the subshell, and a step
+        # whose last command succeeds would pass after an earlier one failed.
+        set +e
+        ( set -e; "build_${lib//-/_}"; times > "$work/$lib.times" ) > "$work/$lib.log" 2>&1
+        rc=$?
+        set -e
+        if [ "$rc" != 0 ]; then
             rm -f "$work/.chain-$chain"
             tail -n 40 "$work/$lib.log" >&2
             log "$lib failed to build (full log: $work/$lib.log)"
