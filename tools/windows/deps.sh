@@ -28,7 +28,8 @@
 # Source packages are downloaded once into ${MFAPHONE_DEPS_CACHE}/sources. Each library is
 # stamped when installed, so an interrupted build resumes where it stopped.
 # Each stamp records the library's wall and CPU seconds (user+sys) and the load average.
-# Environment: MFAPHONE_DEPS_JOBS (parallel jobs, default 2), MFAPHONE_DEPS_NICE (default 10).
+# Environment: MFAPHONE_DEPS_JOBS (jobs of each step, default 2; the two chains below run at
+# once), MFAPHONE_DEPS_NICE (default 10).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -124,7 +125,7 @@ build_nghttp2() {
     run cmake -S "$src" -B "$work/nghttp2-build" "${toolchain[@]}" -DENABLE_LIB_ONLY=ON \
         -DENABLE_STATIC_LIB=ON -DENABLE_SHARED_LIB=OFF -DENABLE_DOC=OFF -DWITH_JEMALLOC=OFF \
         -DHAVE_CLOCK_GETTIME=0 >/dev/null  # 1.52 with both clock_gettime and GetTickCount64 misses a symbol
-    run cmake --build "$work/nghttp2-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/nghttp2-build" -j "$jobs" --target install >/dev/null
 }
 
 build_curl() {
@@ -148,7 +149,7 @@ build_curl() {
     cmd="$(cd "$work/curl-build" && ninja -t commands lib/CMakeFiles/libcurl.dir/url.c.obj | tail -n 1)"
     cmd="$(sed -E "s# -MD -MT [^ ]+ -MF [^ ]+##; s# -o [^ ]+ -c [^ ]+# -x c-header -o $src/lib/curl_setup.h.gch -c $src/lib/curl_setup.h#" <<< "$cmd")"
     run sh -c "$cmd"
-    run cmake --build "$work/curl-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/curl-build" -j "$jobs" --target install >/dev/null
 }
 
 build_openssl() {
@@ -156,14 +157,14 @@ build_openssl() {
     (cd "$src" && CC="$cc" CXX="$cxx" AR="$triple-ar" RANLIB="$triple-ranlib" RC="$triple-windres" \
         run perl Configure mingw64 no-shared no-tests no-dso no-engine no-legacy no-capieng \
             no-comp no-ui-console --prefix="$prefix" --libdir=lib >/dev/null &&
-        run make -j "$(step_jobs)" build_libs >/dev/null && run make install_dev >/dev/null)
+        run make -j "$jobs" build_libs >/dev/null && run make install_dev >/dev/null)
 }
 
 build_abseil() {
     local src; src="$(unpack "$(spec_of abseil)")"
     run cmake -S "$here/cmake/abseil" -B "$work/abseil-build" "${toolchain[@]}" \
         -DABSL_SOURCE_DIR="$src" >/dev/null
-    run cmake --build "$work/abseil-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/abseil-build" -j "$jobs" --target install >/dev/null
 }
 
 build_protobuf() {
@@ -171,7 +172,7 @@ build_protobuf() {
     run cmake -S "$src" -B "$work/protobuf-build" "${toolchain[@]}" -Dprotobuf_BUILD_TESTS=OFF \
         -Dprotobuf_BUILD_PROTOC_BINARIES=OFF -Dprotobuf_WITH_ZLIB=OFF -Dprotobuf_BUILD_SHARED_LIBS=OFF \
         -Dprotobuf_BUILD_LIBPROTOC=OFF >/dev/null
-    run cmake --build "$work/protobuf-build" -j "$(step_jobs)" --target libprotobuf-lite >/dev/null
+    run cmake --build "$work/protobuf-build" -j "$jobs" --target libprotobuf-lite >/dev/null
     cp "$work/protobuf-build/libprotobuf-lite.a" "$prefix/lib/"
     (cd "$src/src" && find google \( -name '*.h' -o -name '*.inc' \) -print0 | xargs -0 cp --parents -t "$prefix/include")
 }
@@ -182,14 +183,14 @@ build_re2() {
     (cd "$src/re2" && python3 make_unicode_casefold.py > unicode_casefold.cc &&
         python3 make_unicode_groups.py > unicode_groups.cc && perl make_perl_groups.pl > perl_groups.cc)
     run cmake -S "$src" -B "$work/re2-build" "${toolchain[@]}" -DRE2_BUILD_TESTING=OFF >/dev/null
-    run cmake --build "$work/re2-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/re2-build" -j "$jobs" --target install >/dev/null
 }
 
 build_icu() {
     local src; src="$(unpack "$(spec_of icu)")"
     run cmake -S "$here/cmake/icu-common" -B "$work/icu-build" "${toolchain[@]}" \
         -DICU_SOURCE_DIR="$src/source" >/dev/null
-    run cmake --build "$work/icu-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/icu-build" -j "$jobs" --target install >/dev/null
 }
 
 build_libphonenumber() {
@@ -200,7 +201,7 @@ build_libphonenumber() {
     fi
     run cmake -S "$here/cmake/libphonenumber" -B "$work/libphonenumber-build" "${toolchain[@]}" \
         -DPHONENUMBER_SOURCE_DIR="$src/cpp" >/dev/null
-    run cmake --build "$work/libphonenumber-build" -j "$(step_jobs)" --target install >/dev/null
+    run cmake --build "$work/libphonenumber-build" -j "$jobs" --target install >/dev/null
     # abseil and ICU are built as the subsets libphonenumber uses: link every object of
     # libphonenumber against the stack, as the native core links it, so a missing symbol fails
     # here, named, rather than in the cross build.
@@ -218,20 +219,17 @@ build_cpp_httplib() {
     cp "$src/httplib.h" "$prefix/include/"
 }
 
-# Two independent chains run side by side, so one keeps a core busy while the other configures
-# or links: the transport (nghttp2, then curl over it; OpenSSL) and libphonenumber's stack (abseil,
-# protobuf-lite, RE2 and ICU, then libphonenumber over them). A step takes all $jobs jobs once the
-# other chain has finished, half of them before.
+# Two independent chains run side by side, so one keeps the cores busy while the other
+# configures, unpacks or links: the transport (nghttp2, then curl over it; OpenSSL) and
+# libphonenumber's stack (abseil, protobuf-lite, RE2 and ICU, then libphonenumber over them).
+# Each step runs $jobs jobs: while both chains compile there are up to twice as many compilers
+# as jobs (the kernel shares the cores; throughput is the same), and no step is left with half
+# the jobs once the other chain has finished (a make or ninja cannot be given more jobs later).
 chains=("nghttp2 curl openssl" "abseil protobuf re2 icu libphonenumber cpp-httplib")
-step_jobs() {
-    local others; others=$(find "$work" -maxdepth 1 -name '.chain-*' ! -name ".chain-$chain" | wc -l)
-    if [ "$others" -eq 0 ] || [ "$jobs" -lt 2 ]; then echo "$jobs"; else echo $(( jobs / 2 )); fi
-}
 # Builds each library of a chain that is not stamped yet; each one's output goes to a log, and
 # its wall and CPU seconds (user+sys of everything it ran) to its stamp.
 build_chain() {
     local lib t0 cpu rc
-    touch "$work/.chain-$chain"
     for lib in $1; do
         done_already "$lib" && continue
         t0=$(date +%s)
@@ -243,7 +241,6 @@ build_chain() {
         rc=$?
         set -e
         if [ "$rc" != 0 ]; then
-            rm -f "$work/.chain-$chain"
             tail -n 40 "$work/$lib.log" >&2
             log "$lib failed to build (full log: $work/$lib.log)"
             return 1
@@ -255,15 +252,13 @@ build_chain() {
         # chain still builds, rather than all at the end).
         rm -rf "$work/$lib-build" "$work/$lib-"[0-9]* "$work/${lib}_"*
     done
-    rm -f "$work/.chain-$chain"
 }
 
 start=$(date +%s)
 log "building into $prefix (key $key; -j$jobs, nice $nice_level)"
-rm -f "$work"/.chain-*
 pids=()
-for i in "${!chains[@]}"; do
-    chain=$i build_chain "${chains[$i]}" &
+for c in "${chains[@]}"; do
+    build_chain "$c" &
     pids+=($!)
 done
 failed=0
