@@ -1,11 +1,12 @@
 # Results of curl 7.88.1's configure checks for Debian's mingw-w64 (x86_64-w64-mingw32-gcc-posix
-# 12, mingw-w64 10), given to curl's CMake as an initial cache (-C) so it skips them: ~170
-# try-compiles including windows.h and winsock2.h, which were most of curl's from-scratch time.
-# The compiler and mingw-w64 versions are part of the dependency cache key. Made from a configure
-# without this file (tools/windows/deps.sh's curl options), from its CMakeCache.txt:
+# 12-posix, mingw-w64-x86-64-dev 10.0.0-3), given to curl's CMake as an initial cache (-C) so it
+# skips them: ~140 try-compiles and compiler-flag checks, most including windows.h and
+# winsock2.h, which were most of curl's from-scratch time. tools/windows/deps.sh uses this file
+# only with that compiler and mingw-w64 (both are also part of the dependency cache key). Made
+# from a configure without this file (deps.sh's curl options), from its CMakeCache.txt:
 #   grep -E '^(HAVE_|SIZEOF_|OPT|USE_WINCRYPT|CMAKE_HAVE_LIBC_PTHREAD)[A-Za-z0-9_]*:INTERNAL=' |
 #     sed -E 's/^([^:]*):INTERNAL=(.*)$/set(\1 "\2" CACHE INTERNAL "")/'
-# With it, the configure writes the same lib/curl_config.h as without it.
+# With it, the configure writes the same lib/curl_config.h and compile flags as without it.
 set(CMAKE_HAVE_LIBC_PTHREAD "1" CACHE INTERNAL "")
 set(HAVE_ALARM "" CACHE INTERNAL "")
 set(HAVE_ARPA_TFTP_H "" CACHE INTERNAL "")
