@@ -12,10 +12,10 @@
 #   pwsh     run PowerShell with the built module importable: ./build.sh pwsh -Command '...'
 #            or ./build.sh pwsh -File x.ps1 [args] (real pwsh when installed, else the
 #            in-process host built on System.Management.Automation)
-#   windows-deps  build the win-x64 dependencies once into ~/.cache/mfaphone (about 40 minutes
-#            on 2 cores); from then on build and test include the win-x64 DLL and its tests
-# Environment: MFAPHONE_PRESET (dev; ci when CI=true); MFAPHONE_BUILD_WIN_X64 (ON: build the
-# win-x64 dependencies when missing; OFF: leave win-x64 out).
+#   windows-deps  build the win-x64 dependencies into ~/.cache/mfaphone now (about 4 minutes
+#            on 2 cores; the first build does it otherwise)
+# Environment: MFAPHONE_PRESET (dev; ci when CI=true); MFAPHONE_BUILD_WIN_X64 (OFF: leave the
+# win-x64 DLL and its tests out).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -12,8 +12,7 @@
 #   curl            Schannel TLS (the Windows certificate store; no OpenSSL in the transport),
 #                   patches/curl-schannel-alpn-mingw.patch so HTTP/2 can be negotiated;
 #                   cmake/curl-mingw-checks.cmake holds its configure checks' results
-#   OpenSSL         libcrypto for the core's crypto and the native tests' key and certificate
-#                   fixtures; libssl for the tests' HTTPS server
+#   (no OpenSSL: the core's crypto on Windows is CNG, native/src/crypto/crypto_cng.cpp)
 #   abseil, protobuf-lite, RE2 (+ unicode-data tables), ICU common
 #                   libphonenumber's stack; libphonenumber itself with RE2 as regexp engine
 #                   (patches/libphonenumber-re2-adapter.patch: that adapter does not compile as
@@ -44,7 +43,6 @@ cxx="$triple-g++-posix"
 sources=(
     nghttp2=1.52.0-1+deb12u3
     curl=7.88.1-10+deb12u15
-    openssl=3.0.20-1~deb12u2
     abseil=20220623.1-1+deb12u2
     protobuf=3.21.12-3+deb12u1
     re2=20220601+dfsg-1
@@ -57,7 +55,7 @@ log() { printf '\033[1;35m==> win-x64 deps:\033[0m %s\n' "$*" >&2; }
 die() { printf 'tools/windows/deps.sh: %s\n' "$*" >&2; exit 1; }
 
 # Bump when a build step or its options change (comments do not count).
-recipe=4
+recipe=5
 
 cache_key() {
     {
@@ -161,14 +159,6 @@ build_curl() {
     run cmake --build "$work/curl-build" -j "$jobs" --target install >/dev/null
 }
 
-build_openssl() {
-    local src; src="$(unpack "$(spec_of openssl)")"
-    (cd "$src" && CC="$cc" CXX="$cxx" AR="$triple-ar" RANLIB="$triple-ranlib" RC="$triple-windres" \
-        run perl Configure mingw64 no-shared no-tests no-dso no-engine no-legacy no-capieng \
-            no-comp no-ui-console --prefix="$prefix" --libdir=lib >/dev/null &&
-        run make -j "$jobs" build_libs >/dev/null && run make install_dev >/dev/null)
-}
-
 build_abseil() {
     local src; src="$(unpack "$(spec_of abseil)")"
     run cmake -S "$here/cmake/abseil" -B "$work/abseil-build" "${toolchain[@]}" \
@@ -229,12 +219,12 @@ build_cpp_httplib() {
 }
 
 # Two independent chains run side by side, so one keeps the cores busy while the other
-# configures, unpacks or links: the transport (nghttp2, then curl over it; OpenSSL) and
+# configures, unpacks or links: the transport (nghttp2, then curl over it) and
 # libphonenumber's stack (abseil, protobuf-lite, RE2 and ICU, then libphonenumber over them).
 # Each step runs $jobs jobs: while both chains compile there are up to twice as many compilers
 # as jobs (the kernel shares the cores; throughput is the same), and no step is left with half
 # the jobs once the other chain has finished (a make or ninja cannot be given more jobs later).
-chains=("nghttp2 curl openssl" "abseil protobuf re2 icu libphonenumber cpp-httplib")
+chains=("nghttp2 curl" "abseil protobuf re2 icu libphonenumber cpp-httplib")
 # Builds each library of a chain that is not stamped yet; each one's output goes to a log, and
 # its wall and CPU seconds (user+sys of everything it ran) to its stamp.
 build_chain() {
