@@ -76,7 +76,33 @@ case "${1:-}" in
     *) die "unknown option '$1' (--key, --prefix)" ;;
 esac
 
+# The installed CMake packages, pkg-config files and curl-config name the prefix they were built
+# in. A cache that was moved or copied (a CI cache restored elsewhere, a warmed cache copied in)
+# has those paths rewritten to where it is now, or the build would link libraries from a folder
+# that is gone.
+built_at() {
+    if [ -f "$prefix/.built-at" ]; then cat "$prefix/.built-at"
+    else sed -n 's/^prefix=//p' "$prefix/lib/pkgconfig/libcurl.pc" 2>/dev/null || true; fi
+}
+relocate() {
+    local old; old="$(built_at)"
+    [ -n "$old" ] || die "$prefix has no record of where it was built: delete it to build again"
+    [ "$old" = "$prefix" ] && return 0
+    log "moved from $old: rewriting the paths its package files name"
+    local old_re new_re
+    old_re="$(printf '%s' "$old" | sed 's/[][\\.*^$|]/\\&/g')"
+    new_re="$(printf '%s' "$prefix" | sed 's/[\\&|]/\\&/g')"
+    { grep -rlIF --exclude-dir=.stamps -e "$old" "$prefix" || true; } | while IFS= read -r f; do
+        sed -i "s|$old_re|$new_re|g" "$f"
+    done
+    if grep -rlIF --exclude-dir=.stamps -e "$old" "$prefix" >&2; then
+        die "$prefix still names $old in the files above: delete it to build again"
+    fi
+    echo "$prefix" > "$prefix/.built-at"
+}
+
 if [ -f "$prefix/.complete" ]; then
+    relocate
     log "cached in $prefix"
     echo "$prefix"
     exit 0
@@ -263,6 +289,7 @@ done
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 [ "$failed" = 0 ] || die "a dependency failed to build (see above); run again to resume"
+echo "$prefix" > "$prefix/.built-at"
 cat "$prefix"/.stamps/* > "$prefix/.complete"
 rm -rf "$work"
 log "done in $(( $(date +%s) - start ))s"
