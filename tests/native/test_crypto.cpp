@@ -325,11 +325,6 @@ TEST_CASE("PEM blocks: labels, headers, and broken armour", "[crypto][der]") {
     CHECK(legacy[0].hasHeaders);
     CHECK(der::parsePem("-----BEGIN CERTIFICATE-----\nnot*base64\n-----END CERTIFICATE-----\n").empty());
     CHECK(der::parsePem("-----BEGIN CERTIFICATE-----\nAAAA\n").empty());
-    SecretString out;
-    CHECK(der::base64Decode("YWJj\nZA==", out));
-    CHECK(std::string(out.data(), out.size()) == "abcd");
-    SecretString bad;
-    CHECK_FALSE(der::base64Decode("YW=Jj", bad));
 }
 
 TEST_CASE("the PKCS#12 reader opens AES, 3DES and password-less PFX files", "[crypto][pkcs12]") {

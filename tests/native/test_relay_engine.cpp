@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/relay.hpp"
 #include "mfaphone/internal/url.hpp"
 #include "test_server.hpp"
@@ -493,7 +494,7 @@ TEST_CASE("the body is redacted at Twilio after delivery when the route asks", "
     CHECK(calls[0].contentType == "application/x-www-form-urlencoded");
     std::string basic = kAccount + ":" + kToken;
     CHECK(calls[0].authorization ==
-          "Basic " + base64Encode(reinterpret_cast<const unsigned char*>(basic.data()), basic.size()));
+          "Basic " + base64::encode(basic));
 
     // With an API key, the key authenticates instead of the auth token.
     const std::string keySid = "SK0123456789abcdef0123456789abcdef";
@@ -505,7 +506,7 @@ TEST_CASE("the body is redacted at Twilio after delivery when the route asks", "
     REQUIRE(calls.size() == 2);
     std::string keyPair = keySid + ":key-secret";
     CHECK(calls[1].authorization ==
-          "Basic " + base64Encode(reinterpret_cast<const unsigned char*>(keyPair.data()), keyPair.size()));
+          "Basic " + base64::encode(keyPair));
 
     // No redaction unless asked; none after a failed delivery.
     RelayRoute plain = teamsRoute(receivers, "Plain", "+15005550099");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/relay.hpp"
 #include "mfaphone/secret.hpp"
 
@@ -283,15 +284,12 @@ void RelayService::handle(const httplib::Request& req, httplib::Response& res) {
 }
 
 bool RelayService::authorized(const std::string& header) const {
-    std::string expected =
-        m_config.basicUser + ":" + std::string(m_config.basicPassword.begin(), m_config.basicPassword.end());
-    std::string encoded =
-        "Basic " +
-        relay::base64Encode(reinterpret_cast<const unsigned char*>(expected.data()), expected.size());
-    bool ok = relay::constantTimeEquals(header, encoded);
-    secureZero(expected.data(), expected.size());
-    secureZero(encoded.data(), encoded.size());
-    return ok;
+    SecretString expected(m_config.basicUser.data(), m_config.basicUser.size());
+    expected.append(":", 1);
+    expected.append(reinterpret_cast<const char*>(m_config.basicPassword.data()), m_config.basicPassword.size());
+    SecretString encoded("Basic ", 6);
+    base64::encode(std::string_view(expected.data(), expected.size()), base64::Alphabet::Standard, encoded);
+    return relay::constantTimeEquals(header, std::string_view(encoded.data(), encoded.size()));
 }
 
 void RelayService::logResult(const RelayResult& r, const std::string& remote) {

@@ -7,37 +7,15 @@
 #include "crypto/crypto.hpp"
 #include "mfaphone/errors.hpp"
 #include "mfaphone/internal/credentials.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {
 namespace {
 
+std::string base64Url(std::string_view s) { return base64::encode(s, base64::Alphabet::Url); }
 std::string base64Url(const unsigned char* data, std::size_t size) {
-    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    out.reserve((size + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < size; i += 3) {
-        unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
-    }
-    if (i + 1 == size) {
-        unsigned v = data[i] << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-    } else if (i + 2 == size) {
-        unsigned v = (data[i] << 16) | (data[i + 1] << 8);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-    }
-    return out;
-}
-std::string base64Url(std::string_view s) {
-    return base64Url(reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    return base64Url(std::string_view(reinterpret_cast<const char*>(data), size));
 }
 
 bool looksLikePem(const SecretString& data) {

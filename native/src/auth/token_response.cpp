@@ -3,44 +3,13 @@
 
 #include "../core/json.hpp"
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/auth.hpp"
 
 namespace mfaphone {
 namespace {
 
 std::string firstLine(const std::string& s) { return s.substr(0, s.find_first_of("\r\n")); }
-
-// Decodes base64url (or base64) into zeroing storage; empty on a malformed input.
-SecretString base64UrlDecode(std::string_view in) {
-    SecretString out;
-    unsigned buffer = 0;
-    int bits = 0;
-    for (char c : in) {
-        if (c == '=') break;
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '-' || c == '+')
-            v = 62;
-        else if (c == '_' || c == '/')
-            v = 63;
-        else
-            return {};
-        buffer = (buffer << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            char byte = static_cast<char>((buffer >> bits) & 0xFF);
-            out.append(&byte, 1);
-        }
-    }
-    buffer = 0;
-    return out;
-}
 
 // The text of a number or string member, for parseTokenSeconds.
 std::string memberText(const SecretJson& value) {
@@ -216,7 +185,9 @@ TokenClaims readTokenClaims(const SecretString& jwt) {
     if (first == std::string_view::npos) return claims;
     auto second = s.find('.', first + 1);
     if (second == std::string_view::npos) return claims;
-    SecretString decoded = base64UrlDecode(s.substr(first + 1, second - first - 1));
+    SecretString decoded;
+    if (!base64::decode(s.substr(first + 1, second - first - 1), base64::Alphabet::Url, decoded))
+        return claims;
     SecretJson payload = SecretJson::parse(decoded.value().begin(), decoded.value().end(), nullptr, false);
     if (!payload.is_object()) return claims;
     claims.tenantId = jsonString(payload, "tid");

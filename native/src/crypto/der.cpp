@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "mfaphone/internal/base64.hpp"
+
 namespace mfaphone::der {
 
 bool Span::operator==(const Span& other) const {
@@ -292,58 +294,6 @@ Pbes2 parseEncryptedPrivateKeyInfo(Span der) {
     return out;
 }
 
-bool base64Decode(std::string_view in, SecretString& out) {
-    unsigned buffer = 0;
-    int bits = 0;
-    std::size_t padding = 0;
-    std::size_t symbols = 0;
-    char chunk[48];
-    std::size_t used = 0;
-    bool ok = true;
-    for (char c : in) {
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+')
-            v = 62;
-        else if (c == '/')
-            v = 63;
-        else if (c == '=') {
-            ++padding;
-            ++symbols;
-            continue;
-        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-            continue;
-        else {
-            ok = false;
-            break;
-        }
-        if (padding) {  // data after padding
-            ok = false;
-            break;
-        }
-        ++symbols;
-        buffer = (buffer << 6) | static_cast<unsigned>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            chunk[used++] = static_cast<char>((buffer >> bits) & 0xFF);
-            if (used == sizeof chunk) {
-                out.append(chunk, used);
-                used = 0;
-            }
-        }
-    }
-    if (used) out.append(chunk, used);
-    secureZero(chunk, sizeof chunk);
-    buffer = 0;
-    return ok && symbols % 4 == 0 && padding <= 2;
-}
-
 std::vector<PemBlock> parsePem(std::string_view text) {
     std::vector<PemBlock> blocks;
     std::size_t pos = 0;
@@ -370,7 +320,7 @@ std::vector<PemBlock> parsePem(std::string_view text) {
             if (blank == std::string_view::npos) blank = body.find("\r\n\r\n");
             body = blank == std::string_view::npos ? std::string_view() : body.substr(blank);
         }
-        if (base64Decode(body, block.der) && !block.der.empty()) blocks.push_back(std::move(block));
+        if (base64::decode(body, base64::Alphabet::Standard, block.der) && !block.der.empty()) blocks.push_back(std::move(block));
         pos = bodyEnd + end.size();
     }
     return blocks;

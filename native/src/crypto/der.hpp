@@ -141,7 +141,5 @@ struct PemBlock {
 };
 // Every well-formed block in `text`, in order; text outside blocks is ignored.
 std::vector<PemBlock> parsePem(std::string_view text);
-// Standard base64 (whitespace ignored, '=' padding); false when malformed.
-bool base64Decode(std::string_view in, SecretString& out);
 
 }  // namespace mfaphone::der

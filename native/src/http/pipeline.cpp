@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "mfaphone/errors.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/graph.hpp"
 #include "mfaphone/internal/url.hpp"
 
@@ -55,21 +56,6 @@ private:
     std::size_t m_index = 0;
 };
 
-void base64Encode(const SecretString& in, SecretString& out) {
-    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-    std::size_t n = in.size();
-    for (std::size_t i = 0; i < n; i += 3) {
-        unsigned v = static_cast<unsigned>(p[i]) << 16;
-        if (i + 1 < n) v |= static_cast<unsigned>(p[i + 1]) << 8;
-        if (i + 2 < n) v |= p[i + 2];
-        char quad[4] = {alphabet[(v >> 18) & 63], alphabet[(v >> 12) & 63],
-                        i + 1 < n ? alphabet[(v >> 6) & 63] : '=', i + 2 < n ? alphabet[v & 63] : '='};
-        out.append(quad, 4);
-        secureZero(quad, sizeof quad);
-        v = 0;
-    }
-}
 
 }  // namespace
 
@@ -158,7 +144,7 @@ BasicAuthPolicy::BasicAuthPolicy(std::shared_ptr<Transport> inner, std::string u
     SecretString plain(user.data(), user.size());
     plain.append(":", 1);
     plain.append(password);
-    base64Encode(plain, m_credentials);
+    base64::encode(std::string_view(plain.data(), plain.size()), base64::Alphabet::Standard, m_credentials);
 }
 
 HttpResponse BasicAuthPolicy::send(const HttpRequest& request, const Context& context) {

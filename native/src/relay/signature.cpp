@@ -3,36 +3,11 @@
 #include <algorithm>
 
 #include "crypto/crypto.hpp"
+#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/relay.hpp"
 
 namespace mfaphone::relay {
 
-std::string base64Encode(const unsigned char* data, std::size_t size) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((size + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < size; i += 3) {
-        unsigned v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
-    }
-    if (i + 1 == size) {
-        unsigned v = data[i] << 16;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == size) {
-        unsigned v = (data[i] << 16) | (data[i + 1] << 8);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
 
 std::string sha256Hex(std::string_view data) {
     crypto::Bytes digest = crypto::digest(crypto::Hash::Sha256, data);
@@ -77,7 +52,7 @@ std::string computeTwilioSignature(const SecretString& authToken, std::string_vi
     }
     crypto::Bytes mac = crypto::hmac(crypto::Hash::Sha1, std::string_view(authToken.data(), authToken.size()),
                                      std::string_view(data.data(), data.size()));
-    std::string out = base64Encode(mac.data(), mac.size());
+    std::string out = base64::encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
     secureZero(mac.data(), mac.size());
     return out;
 }

@@ -28,7 +28,6 @@ inline constexpr const char* kTwimlAnswer = "<?xml version=\"1.0\" encoding=\"UT
 
 // ---------------------------------------------------------------- signatures
 
-std::string base64Encode(const unsigned char* data, std::size_t size);
 std::string sha256Hex(std::string_view data);
 std::string lowerAscii(std::string_view s);
 // Same length and bytes, in time independent of where they differ.
