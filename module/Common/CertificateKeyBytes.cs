@@ -36,7 +36,6 @@ namespace MfaPhone.Commands
             byte[][] parts = { new byte[] { 0 }, p.Modulus, p.Exponent, p.D, p.P, p.Q, p.DP, p.DQ, p.InverseQ };
             byte[] der = null;
             GCHandle pin = default;
-            ByteVector vector = null;
             try
             {
                 int body = 0;
@@ -48,19 +47,10 @@ namespace MfaPhone.Commands
                 at = WriteLength(der, at, body);
                 foreach (byte[] part in parts) at = WriteInteger(der, at, part);
 
-                vector = new ByteVector(der.Length);
-                for (int i = 0; i < der.Length; i++) vector.Add(der[i]);
-                ByteVector result = vector;
-                vector = null;
-                return result;
+                return SecretBytes.CopyToNative(der);
             }
             finally
             {
-                if (vector != null)
-                {
-                    try { vector.Wipe(); }
-                    finally { vector.Dispose(); }
-                }
                 if (der != null) Array.Clear(der, 0, der.Length);
                 if (pin.IsAllocated) pin.Free();
                 foreach (byte[] part in parts)

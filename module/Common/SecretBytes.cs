@@ -29,7 +29,6 @@ namespace MfaPhone.Commands
             byte[] bytes = null;
             GCHandle bytesPin = default;
             IntPtr unmanaged = IntPtr.Zero;
-            ByteVector vector = null;
             try
             {
                 unmanaged = Marshal.SecureStringToGlobalAllocUnicode(secret);
@@ -40,26 +39,36 @@ namespace MfaPhone.Commands
                 bytesPin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
                 Encoding.UTF8.GetBytes(chars, 0, chars.Length, bytes, 0);
 
-                // ByteVector(int capacity) reserves: the Adds below never reallocate.
-                vector = new ByteVector(count);
-                for (int i = 0; i < bytes.Length; i++) vector.Add(bytes[i]);
-                ByteVector result = vector;
-                vector = null;
-                return result;
+                return CopyToNative(bytes);
             }
             finally
             {
-                if (vector != null)
-                {
-                    // Failed part-way: zero what reached native memory before releasing it.
-                    try { vector.Wipe(); }
-                    finally { vector.Dispose(); }
-                }
                 if (bytes != null) Array.Clear(bytes, 0, bytes.Length);
                 if (bytesPin.IsAllocated) bytesPin.Free();
                 Array.Clear(chars, 0, chars.Length);
                 charsPin.Free();
                 if (unmanaged != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(unmanaged);
+            }
+        }
+
+        /// <summary>
+        /// Copies secret bytes (the caller keeps them pinned and wipes them) into a new native
+        /// vector. It gets its final capacity up front, so the copy never reallocates; if the copy
+        /// fails part-way, what reached native memory is zeroed before it is released.
+        /// </summary>
+        internal static ByteVector CopyToNative(byte[] bytes)
+        {
+            var vector = new ByteVector(bytes.Length);
+            try
+            {
+                for (int i = 0; i < bytes.Length; i++) vector.Add(bytes[i]);
+                return vector;
+            }
+            catch
+            {
+                try { vector.Wipe(); }
+                finally { vector.Dispose(); }
+                throw;
             }
         }
     }
