@@ -29,13 +29,14 @@ emulator_start "$build_dir" "$out" --seed 1 --latency "$latency"
 echo "emulator on $EMULATOR_URL, $users users, ${latency} ms added latency per request" >&2
 
 export PSModulePath="$build_dir/module"
-run_ps() {
-    if command -v pwsh >/dev/null; then
-        pwsh -NoProfile -NonInteractive -File "$@"
-    else
-        dotnet "$build_dir/tools/pshost/mfaphone-pwsh.dll" -NoProfile -NonInteractive -File "$@"
-    fi
-}
+# The host: pwsh when installed, else the bundled one (sync.ps1 starts its measured runs in
+# fresh hosts of the same kind).
+if command -v pwsh >/dev/null; then
+    ps_host=("$(command -v pwsh)")
+else
+    ps_host=("$(command -v dotnet)" "$build_dir/tools/pshost/mfaphone-pwsh.dll")
+fi
+run_ps() { "${ps_host[@]}" -NoProfile -NonInteractive -File "$@"; }
 if [ "$only" != sync ]; then
     run_ps "$root/bench/get-mfaphone.ps1" -Endpoint "$EMULATOR_URL" -Users "$users" -ResultFile "$out/get-mfaphone.json"
 fi
@@ -43,7 +44,9 @@ if [ "$only" != get ]; then
     # Sync: its own emulator, with the latency it sets per pass (30 +- 10 ms) and throttling on.
     emulator_stop
     emulator_start "$build_dir" "$out/sync" --seed 2
-    run_ps "$root/bench/sync.ps1" -Endpoint "$EMULATOR_URL" -Users "$sync_users" -ResultFile "$out/sync.json"
+    host_args=(-HostFile "${ps_host[0]}")
+    [ "${#ps_host[@]}" -gt 1 ] && host_args+=(-HostDll "${ps_host[1]}")
+    run_ps "$root/bench/sync.ps1" -Endpoint "$EMULATOR_URL" -Users "$sync_users" -ResultFile "$out/sync.json" "${host_args[@]}"
 fi
 
 # Relay overhead at 100 messages/s against the same emulator (its Teams receiver).

@@ -7,7 +7,8 @@
 .DESCRIPTION
     For each size: a synthetic tenant is generated and synced once without budgets (so most users
     are in sync), then ChangeShare of the users get a new number in extensionAttribute15. The
-    measured run is Sync-MfaPhone -All with throttling on. The minimum is what the emulator's
+    measured run is Sync-MfaPhone -All with throttling on, in a fresh host of its own
+    (bench/sync-run.ps1) whose memory and CPU are reported. The minimum is what the emulator's
     token buckets allow for the resource units and writes the run was charged: demand beyond a
     bucket's capacity divided by its refill rate, or, when no bucket runs dry, the latency of the
     requests that must follow one another (list pages, then a read and a write). The baseline is
@@ -24,7 +25,11 @@ param(
     [int] $ScaledRuLimit = 600,
     # Largest tenant the scaled-down pass runs for (at 600 RU per 10 s, 100k users take over 30 minutes).
     [int] $ScaledMaxUsers = 10000,
-    [string] $ResultFile
+    [string] $ResultFile,
+    # The PowerShell host each measured run starts in (bench/sync-run.ps1): a program and, for a
+    # host run through dotnet, its .dll. Default: the host running this script.
+    [string] $HostFile = [Environment]::ProcessPath,
+    [string] $HostDll
 )
 
 $ErrorActionPreference = 'Stop'
@@ -97,19 +102,32 @@ function Set-Workload($tenant, [int] $count) {
     $changed
 }
 
-# The host's memory from /proc/self/status (kB -> MB); clear_refs 5 resets the peak (VmHWM), so
-# the measured run's peak is not the set-up's.
-function Get-HostMemoryMB([string] $field) {
-    foreach ($line in [System.IO.File]::ReadAllLines('/proc/self/status')) {
-        if ($line.StartsWith("${field}:")) { return [math]::Round([double]($line -replace '[^0-9]', '') / 1024, 1) }
+# The measured run, in a fresh host of its own (bench/sync-run.ps1): its memory and CPU are an
+# Automation job's that does only the sync, not this host's, which holds the set-up's tenants.
+# The client secret goes through standard input, not the command line.
+function Invoke-MeasuredSync($tenant) {
+    if (-not $HostDll -and [System.IO.Path]::GetFileNameWithoutExtension($HostFile) -eq 'dotnet') {
+        $script:HostDll = [Environment]::GetCommandLineArgs()[0]
     }
-    0
-}
-function Reset-PeakMemory {
-    # Aggressive: the set-up's garbage is collected and its memory given back to the system.
-    [System.GC]::Collect(2, [System.GCCollectionMode]::Aggressive, $true, $true)
-    [System.GC]::WaitForPendingFinalizers()
-    [System.IO.File]::WriteAllText('/proc/self/clear_refs', '5')
+    $resultPath = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "mfaphone-sync-run-$([guid]::NewGuid()).json")
+    $start = [System.Diagnostics.ProcessStartInfo]::new($HostFile)
+    foreach ($a in @($HostDll) + @('-NoProfile', '-NonInteractive', '-File', [System.IO.Path]::Combine($PSScriptRoot, 'sync-run.ps1'),
+            '-Endpoint', $Endpoint, '-TenantId', $tenant.Id, '-ClientId', $tenant.ClientId,
+            '-ThrottleLimit', $ThrottleLimit, '-ResultFile', $resultPath)) {
+        if ($a) { $start.ArgumentList.Add([string]$a) }
+    }
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $child = [System.Diagnostics.Process]::Start($start)
+    $child.StandardInput.WriteLine($tenant.Secret)
+    $child.StandardInput.Close()
+    $child.WaitForExit()
+    if ($child.ExitCode -ne 0 -or -not [System.IO.File]::Exists($resultPath)) {
+        throw "the measured run (bench/sync-run.ps1) failed with exit code $($child.ExitCode)"
+    }
+    $json = [System.IO.File]::ReadAllText($resultPath)
+    [System.IO.File]::Delete($resultPath)
+    [System.Text.Json.JsonDocument]::Parse($json).RootElement
 }
 
 # The throttle-bound minimum for the resource units and writes the workload needs, and the latency floor.
@@ -180,18 +198,8 @@ $results = foreach ($size in $sizes) {
             $null = Invoke-Control POST '/control/throttling' "{""ruLimit"":$ScaledRuLimit,""resetBudgets"":true}"
         }
         $null = Invoke-Control POST '/control/faults' '{"latency":"uniform:20:40"}'
-        Connect-Tenant $syncTenant
-        $null = Invoke-Control POST '/control/counters/reset' '{}'
-        $process = [System.Diagnostics.Process]::GetCurrentProcess()
-        Reset-PeakMemory
-        $startMB = Get-HostMemoryMB 'VmRSS'
-        $cpuBefore = $process.TotalProcessorTime
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
-        $rows = 0
-        Sync-MfaPhone -All -ThrottleLimit $ThrottleLimit -SummaryVariable summary -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | ForEach-Object { $rows++ }
-        $watch.Stop()
-        $process.Refresh()
-        $cpu = ($process.TotalProcessorTime - $cpuBefore).TotalMilliseconds
+        $run = Invoke-MeasuredSync $syncTenant
+        $seconds = Get-Number $run 'Seconds'
         $counters = Invoke-Control GET '/control/counters' $null
         $settings = Invoke-Control GET '/control/throttling' $null
         $ru = 0
@@ -202,7 +210,7 @@ $results = foreach ($size in $sizes) {
         # What the workload needs: the resource units charged and the writes applied in the pass
         # with the published budgets (a throttled request is not charged); the scaled-down pass
         # repeats the same workload, so its minimum is taken for the same demand.
-        $writesApplied = $summary.Added + $summary.Updated + $summary.Removed
+        $writesApplied = (Get-Number $run 'Added') + (Get-Number $run 'Updated') + (Get-Number $run 'Removed')
         if ($pass -eq 'published budgets') { $needRu = $ru; $needWrites = $writesApplied }
         $min = Get-Minimum $settings $size $needRu $needWrites $latency
         [pscustomobject]@{
@@ -211,22 +219,22 @@ $results = foreach ($size in $sizes) {
             RuLimitPer10s        = $min.RuLimit
             Changed              = $changed
             Writes               = $writesApplied
-            WriteRequests        = $summary.Writes
+            WriteRequests        = Get-Number $run 'Writes'
             ResourceUnits        = $ru
             NeededResourceUnits  = $needRu
-            Seconds              = [math]::Round($watch.Elapsed.TotalSeconds, 2)
+            Seconds              = [math]::Round($seconds, 2)
             MinimumSeconds       = [math]::Round($min.Minimum, 2)
             ThrottleBoundSeconds = [math]::Round($min.ThrottleBound, 2)
-            TimeOverMinimum      = [math]::Round($watch.Elapsed.TotalSeconds / [math]::Max($min.Minimum, 0.001), 2)
+            TimeOverMinimum      = [math]::Round($seconds / [math]::Max($min.Minimum, 0.001), 2)
             BaselineSeconds      = [math]::Round($baseline, 1)
-            SpeedupVsSequential  = [math]::Round($baseline / $watch.Elapsed.TotalSeconds, 1)
+            SpeedupVsSequential  = [math]::Round($baseline / $seconds, 1)
             Requests             = $graphRequests
             ThrottledShare       = [math]::Round($throttled / [math]::Max(1, $graphRequests), 4)
-            Failed               = $summary.Failed
-            HostMBAtStart        = $startMB
-            PeakHostMB           = Get-HostMemoryMB 'VmHWM'
-            PeakGrowthMB         = [math]::Round((Get-HostMemoryMB 'VmHWM') - $startMB, 1)
-            CpuMsPer1kUsers      = [math]::Round($cpu / $size * 1000, 0)
+            Failed               = Get-Number $run 'Failed'
+            HostMBAfterImport    = Get-Number $run 'RssAfterImportMB'
+            PeakHostMB           = Get-Number $run 'PeakMB'
+            PeakGrowthMB         = Get-Number $run 'PeakGrowthMB'
+            CpuMsPer1kUsers      = [math]::Round((Get-Number $run 'CpuMs') / $size * 1000, 0)
         }
         $null = Invoke-Control POST '/control/throttling' '{"ruLimit":null,"resetBudgets":true}'
     }
