@@ -234,6 +234,7 @@ $results = foreach ($size in $sizes) {
             HostMBAfterImport    = Get-Number $run 'RssAfterImportMB'
             PeakHostMB           = Get-Number $run 'PeakMB'
             PeakGrowthMB         = Get-Number $run 'PeakGrowthMB'
+            ManagedPeakMB        = Get-Number $run 'ManagedCommittedPeakMB'
             CpuMsPer1kUsers      = [math]::Round((Get-Number $run 'CpuMs') / $size * 1000, 0)
         }
         $null = Invoke-Control POST '/control/throttling' '{"ruLimit":null,"resetBudgets":true}'
