@@ -6,8 +6,8 @@
 #include "../core/json.hpp"
 #include "crypto/crypto.hpp"
 #include "mfaphone/errors.hpp"
-#include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/base64.hpp"
+#include "mfaphone/internal/credentials.hpp"
 #include "mfaphone/internal/url.hpp"
 
 namespace mfaphone {

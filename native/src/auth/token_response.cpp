@@ -3,8 +3,8 @@
 
 #include "../core/json.hpp"
 #include "mfaphone/errors.hpp"
-#include "mfaphone/internal/base64.hpp"
 #include "mfaphone/internal/auth.hpp"
+#include "mfaphone/internal/base64.hpp"
 
 namespace mfaphone {
 namespace {

@@ -56,7 +56,6 @@ private:
     std::size_t m_index = 0;
 };
 
-
 }  // namespace
 
 std::string newGuid() {
