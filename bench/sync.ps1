@@ -102,13 +102,14 @@ function Set-Workload($tenant, [int] $count) {
     $changed
 }
 
+# A host run through dotnet, with no -HostDll: the .dll this host was started from.
+if (-not $HostDll -and [System.IO.Path]::GetFileNameWithoutExtension($HostFile) -eq 'dotnet') {
+    $HostDll = [Environment]::GetCommandLineArgs()[0]
+}
 # The measured run, in a fresh host of its own (bench/sync-run.ps1): its memory and CPU are an
 # Automation job's that does only the sync, not this host's, which holds the set-up's tenants.
 # The client secret goes through standard input, not the command line.
 function Invoke-MeasuredSync($tenant) {
-    if (-not $HostDll -and [System.IO.Path]::GetFileNameWithoutExtension($HostFile) -eq 'dotnet') {
-        $script:HostDll = [Environment]::GetCommandLineArgs()[0]
-    }
     $resultPath = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), "mfaphone-sync-run-$([guid]::NewGuid()).json")
     $start = [System.Diagnostics.ProcessStartInfo]::new($HostFile)
     foreach ($a in @($HostDll) + @('-NoProfile', '-NonInteractive', '-File', [System.IO.Path]::Combine($PSScriptRoot, 'sync-run.ps1'),
